@@ -1,0 +1,224 @@
+"""Requests ("permohonan") and their append-only event log.
+
+A case pins the SOP version it started on and points at its current step row; the engine in
+``layan.cases.services`` is the only writer of status, step, clocks and events.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Status(models.TextChoices):
+    SUBMITTED = "submitted", _("submitted")
+    IN_PROGRESS = "in_progress", _("in progress")
+    WAITING_APPLICANT = "waiting_applicant", _("waiting for the applicant")
+    COMPLETED = "completed", _("completed")
+    REJECTED = "rejected", _("rejected")
+    CANCELLED = "cancelled", _("cancelled")
+
+
+TERMINAL = (Status.COMPLETED, Status.REJECTED, Status.CANCELLED)
+OPEN = (Status.SUBMITTED, Status.IN_PROGRESS, Status.WAITING_APPLICANT)
+
+
+class SubmitterKind(models.TextChoices):
+    APPLICANT = "applicant", _("the applicant")
+    FIELD_OFFICER = "field_officer", _("field officer")
+    THIRD_PARTY = "third_party", _("third-party reporter")
+    STAFF = "staff", _("office staff")
+
+
+class Case(models.Model):
+    office = models.ForeignKey("offices.Office", models.PROTECT, related_name="cases")
+    service = models.ForeignKey("offices.Service", models.PROTECT, related_name="cases")
+    sop_version = models.ForeignKey("sop.SopVersion", models.PROTECT, related_name="cases")
+    code = models.CharField(_("tracking code"), max_length=16, unique=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.SUBMITTED
+    )
+    current_step = models.ForeignKey(
+        "sop.SopStep", models.PROTECT, null=True, blank=True, related_name="cases"
+    )
+
+    applicant_name = models.CharField(_("applicant name"), max_length=120)
+    applicant_nik = models.CharField(_("applicant NIK"), max_length=16, blank=True)
+    applicant_phone = models.CharField(_("applicant phone"), max_length=24, blank=True)
+    submitter_kind = models.CharField(
+        _("submitted by"),
+        max_length=20,
+        choices=SubmitterKind.choices,
+        default=SubmitterKind.APPLICANT,
+    )
+    submitter_name = models.CharField(_("submitter name"), max_length=120, blank=True)
+    submitter_phone = models.CharField(_("submitter phone"), max_length=24, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    form_data = models.JSONField(_("form data"), default=dict, blank=True)
+
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_cases",
+    )
+    claimed_at = models.DateTimeField(null=True, blank=True)
+
+    created_at = models.DateTimeField(_("submitted at"))
+    updated_at = models.DateTimeField(auto_now=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    step_entered_at = models.DateTimeField(null=True, blank=True)
+    step_due_at = models.DateTimeField(_("step due"), null=True, blank=True)
+    due_at = models.DateTimeField(_("due"), null=True, blank=True)
+    # While waiting on the applicant the clocks stop; what was left is kept here.
+    paused_at = models.DateTimeField(null=True, blank=True)
+    step_remaining = models.FloatField(null=True, blank=True)
+    due_remaining = models.FloatField(null=True, blank=True)
+    # Bumped by every engine action: a client that acted on an older version gets a conflict.
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        verbose_name = _("request")
+        verbose_name_plural = _("requests")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(status__in=[s.value for s in TERMINAL], current_step__isnull=True)
+                    | (~Q(status__in=[s.value for s in TERMINAL]) & Q(current_step__isnull=False))
+                ),
+                name="case_open_iff_current_step",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=[s.value for s in Status]), name="case_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="waiting_applicant") | Q(paused_at__isnull=False),
+                name="case_waiting_is_paused",
+            ),
+        ]
+        indexes = [
+            # Role queues: current step (whose role) × status, sorted by due time.
+            models.Index(fields=["current_step", "status", "step_due_at"], name="case_queue_idx"),
+            models.Index(fields=["office", "status", "due_at"], name="case_office_idx"),
+            models.Index(fields=["assigned_to", "status"], name="case_mine_idx"),
+            models.Index(fields=["service", "status"], name="case_service_idx"),
+            models.Index(fields=["status", "step_due_at"], name="case_overdue_idx"),
+            models.Index(fields=["applicant_nik"], name="case_nik_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN
+
+    @property
+    def step(self):
+        """The current step's definition (None when closed)."""
+        if self.current_step_id is None:
+            return None
+        return self.sop_version.parsed.step(self.current_step.key)
+
+
+class CaseFlag(models.Model):
+    """A marker on an open case that queues filter on (overdue, undeliverable, …)."""
+
+    case = models.ForeignKey(Case, models.CASCADE, related_name="flags")
+    code = models.SlugField(_("flag"), max_length=40)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("flag")
+        verbose_name_plural = _("flags")
+        constraints = [models.UniqueConstraint(fields=["case", "code"], name="caseflag_unique")]
+        indexes = [models.Index(fields=["code"], name="caseflag_code_idx")]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise TypeError("case events are append-only")
+
+    def delete(self):
+        raise TypeError("case events are append-only")
+
+
+class CaseEvent(models.Model):
+    """One line of a case's history. Rows are never changed or removed."""
+
+    class ActorKind(models.TextChoices):
+        STAFF = "staff", _("staff")
+        APPLICANT = "applicant", _("applicant")
+        SYSTEM = "system", _("system")
+
+    case = models.ForeignKey(Case, models.PROTECT, related_name="events")
+    seq = models.PositiveIntegerField()
+    at = models.DateTimeField()
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    actor_kind = models.CharField(max_length=10, choices=ActorKind.choices)
+    actor_name = models.CharField(max_length=150, blank=True)
+    role = models.CharField(_("role"), max_length=40, blank=True)
+    action = models.CharField(_("action"), max_length=40)
+    kind = models.CharField(_("kind"), max_length=24)
+    from_step = models.CharField(max_length=40, blank=True)
+    to_step = models.CharField(max_length=40, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices)
+    note = models.TextField(_("note"), blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    step_due_at = models.DateTimeField(null=True, blank=True)
+    due_at = models.DateTimeField(null=True, blank=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("event")
+        verbose_name_plural = _("events")
+        ordering = ["case", "seq"]
+        constraints = [models.UniqueConstraint(fields=["case", "seq"], name="caseevent_seq")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}#{self.seq} {self.action}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise TypeError("case events are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("case events are append-only")
+
+
+def attachment_path(instance: Attachment, filename: str) -> str:
+    return f"cases/{instance.case.code}/{filename}"
+
+
+class Attachment(models.Model):
+    case = models.ForeignKey(Case, models.CASCADE, related_name="attachments")
+    requirement = models.SlugField(_("requirement"), max_length=40, blank=True)
+    file = models.FileField(upload_to=attachment_path, max_length=300)
+    original_name = models.CharField(max_length=200, blank=True)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["case", "uploaded_at"]
+        indexes = [models.Index(fields=["case", "requirement"], name="attachment_req_idx")]
+
+    def __str__(self) -> str:
+        return self.original_name or self.file.name

@@ -1,0 +1,89 @@
+"""Read queries on requests: what a user may see, filtered and sorted for queues."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import F, Prefetch, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from layan.cases.models import Case, CaseEvent, CaseFlag, Status
+from layan.cases.services import FLAG_OVERDUE, FLAG_STEP_OVERDUE
+from layan.core.errors import Invalid, NotFound
+from layan.offices.models import Office, Role
+
+
+def offices_of(user) -> QuerySet[Office]:
+    if user is None or not user.is_authenticated:
+        return Office.objects.none()
+    return Office.objects.filter(
+        roles__holders__user=user, roles__kind=Role.Kind.STAFF
+    ).distinct()
+
+
+def visible_cases(user) -> QuerySet[Case]:
+    """Requests of the offices where ``user`` holds a role; nobody sees another office's."""
+    return Case.objects.filter(office__in=offices_of(user)).select_related(
+        "office", "service", "current_step", "current_step__role", "assigned_to", "sop_version"
+    )
+
+
+@dataclass(frozen=True)
+class CaseFilter:
+    """A queue or search, as data: every field narrows the set; None means "any"."""
+
+    office: str | None = None
+    service: str | None = None
+    status: str | None = None
+    step: str | None = None
+    role: str | None = None
+    assigned_to_id: int | None = None
+    overdue: bool | None = None
+    query: str | None = None
+
+    def apply(self, qs: QuerySet[Case], now: datetime | None = None) -> QuerySet[Case]:
+        now = now or timezone.now()
+        if self.office:
+            qs = qs.filter(office__code=self.office)
+        if self.service:
+            qs = qs.filter(service__code=self.service)
+        if self.status:
+            if self.status not in Status.values:
+                raise Invalid(_("Unknown status %(s)s.") % {"s": self.status}, "status_invalid")
+            qs = qs.filter(status=self.status)
+        if self.step:
+            qs = qs.filter(current_step__key=self.step)
+        if self.role:
+            qs = qs.filter(current_step__role__code=self.role)
+        if self.assigned_to_id is not None:
+            qs = qs.filter(assigned_to_id=self.assigned_to_id)
+        if self.overdue is not None:
+            late = Q(flags__code__in=[FLAG_OVERDUE, FLAG_STEP_OVERDUE]) | Q(
+                status__in=[Status.SUBMITTED, Status.IN_PROGRESS], step_due_at__lt=now
+            )
+            qs = qs.filter(late).distinct() if self.overdue else qs.exclude(late)
+        if self.query:
+            text = self.query.strip()
+            qs = qs.filter(
+                Q(code__iexact=text) | Q(applicant_nik=text) | Q(applicant_name__icontains=text)
+            )
+        return qs.order_by(F("step_due_at").asc(nulls_last=True), "created_at")
+
+
+def case_for(user, code: str) -> Case:
+    """The request with ``code`` if ``user`` may see it; otherwise not found (not forbidden, so
+    codes of other offices cannot be probed)."""
+    case = (
+        visible_cases(user)
+        .prefetch_related(
+            Prefetch("events", queryset=CaseEvent.objects.order_by("seq")),
+            Prefetch("flags", queryset=CaseFlag.objects.order_by("code")),
+        )
+        .filter(code=code.upper())
+        .first()
+    )
+    if case is None:
+        raise NotFound(_("Request %(code)s not found.") % {"code": code}, "case_not_found")
+    return case

@@ -1,0 +1,70 @@
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from layan.core.demo import create_demo_staff, load_presets
+from layan.core.management.commands.serve import serve
+from layan.core.management.commands.worker import start_task_worker
+from layan.core.periodic import Scheduler
+
+
+class Command(BaseCommand):
+    help = (
+        "Set up the demo (migrate, load the seed offices, SOP presets and demo staff) and run "
+        "the web server and a task worker in one process."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--load-only", action="store_true", help="set up, then exit")
+
+    def handle(self, *args, **options):
+        call_command("migrate", interactive=False, verbosity=0)
+        report = load_presets()
+        users = create_demo_staff(settings.LAYAN_DEMO_PASSWORD)
+        self.stdout.write(
+            f"offices: {', '.join(report.offices)}; new SOP versions: {len(report.new_versions)}"
+        )
+        if options["load_only"]:
+            self.stdout.write(f"{len(users)} demo users; password from LAYAN_DEMO_PASSWORD")
+            return
+        base = f"http://{options['host']}:{options['port']}"
+        self.stdout.write(
+            "\n".join(
+                [
+                    "",
+                    "Layan demo",
+                    f"  home         {base}/",
+                    f"  API docs     {base}/api/docs",
+                    f"  admin        {base}/admin/   (admin / {self._password_hint()})",
+                    f"  health       {base}/healthz",
+                    "",
+                    f"Demo staff (password: {self._password_hint()}), one per role and office:",
+                    *self._columns([u for u in users if u != "admin"]),
+                    "",
+                    "Ctrl+C stops the demo.",
+                ]
+            )
+        )
+        scheduler = Scheduler()
+        scheduler.start()
+        worker = start_task_worker()
+        try:
+            serve(options["host"], options["port"])
+        finally:
+            scheduler.stop()
+            if worker is not None:
+                worker.running = False
+
+    @staticmethod
+    def _password_hint() -> str:
+        return "demo" if settings.LAYAN_DEMO_PASSWORD == "demo" else "$LAYAN_DEMO_PASSWORD"
+
+    @staticmethod
+    def _columns(names: list[str], per_line: int = 3) -> list[str]:
+        width = max((len(n) for n in names), default=0) + 2
+        return [
+            "  " + "".join(n.ljust(width) for n in names[i : i + per_line]).rstrip()
+            for i in range(0, len(names), per_line)
+        ]

@@ -1,0 +1,231 @@
+"""Offices, their staff roles, WhatsApp numbers and service catalogue.
+
+An office is a Disdukcapil with its own working hours, SOPs and services. Staff hold one or more
+roles per office; every permission check in the engine is "does this user hold that role in the
+request's office", so the role rows are the unit of access.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+region_code_validator = RegexValidator(
+    r"^\d{2}(\.\d{2}(\.\d{2}(\.\d{4})?)?)?$",
+    _("Use a Kemendagri region code such as 18.08."),
+)
+
+
+def validate_timezone(value: str) -> None:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValidationError(_("Unknown time zone %(tz)s."), params={"tz": value}) from exc
+
+
+class Office(models.Model):
+    code = models.SlugField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    short_name = models.CharField(_("short name"), max_length=80, blank=True)
+    region_code = models.CharField(
+        _("region code"), max_length=13, validators=[region_code_validator]
+    )
+    timezone = models.CharField(
+        _("time zone"), max_length=40, default="Asia/Jakarta", validators=[validate_timezone]
+    )
+    hours = models.JSONField(
+        _("working hours"),
+        default=dict,
+        help_text=_('Per weekday, e.g. {"mon": "07:30-16:00", "sat": null}.'),
+    )
+    head_name = models.CharField(_("head of office"), max_length=120, blank=True)
+    head_nip = models.CharField(_("head's NIP"), max_length=30, blank=True)
+    head_title = models.CharField(_("head's title"), max_length=160, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("office")
+        verbose_name_plural = _("offices")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.short_name or self.name
+
+    def clean(self) -> None:
+        from layan.offices.calendar import parse_hours
+
+        try:
+            parse_hours(self.hours or {})
+        except ValueError as exc:
+            raise ValidationError({"hours": str(exc)}) from exc
+
+    @cached_property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+class OfficeDayOff(models.Model):
+    """A day the office is closed on top of the national holidays (local anniversary, …)."""
+
+    office = models.ForeignKey(Office, models.CASCADE, related_name="days_off")
+    date = models.DateField(_("date"))
+    reason = models.CharField(_("reason"), max_length=120, blank=True)
+
+    class Meta:
+        verbose_name = _("day off")
+        verbose_name_plural = _("days off")
+        ordering = ["date"]
+        constraints = [
+            models.UniqueConstraint(fields=["office", "date"], name="dayoff_unique_per_office")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.reason}"
+
+
+class Role(models.Model):
+    """A position in an office: a swimlane of its SOPs (staff, applicant or bot) or an extra
+    staff role such as the office administrator. Only staff roles are given to users."""
+
+    class Kind(models.TextChoices):
+        STAFF = "staff", _("staff")
+        APPLICANT = "applicant", _("applicant")
+        BOT = "bot", _("bot")
+
+    office = models.ForeignKey(Office, models.CASCADE, related_name="roles")
+    code = models.SlugField(_("code"), max_length=40)
+    name = models.CharField(_("name"), max_length=120)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.STAFF)
+
+    class Meta:
+        verbose_name = _("role")
+        verbose_name_plural = _("roles")
+        ordering = ["office", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["office", "code"], name="role_unique_per_office")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.office.code})"
+
+
+class StaffRole(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="staff_roles")
+    role = models.ForeignKey(Role, models.CASCADE, related_name="holders")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("staff role")
+        verbose_name_plural = _("staff roles")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "role"], name="staffrole_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.role}"
+
+    def clean(self) -> None:
+        if self.role_id and self.role.kind != Role.Kind.STAFF:
+            raise ValidationError(_("Only staff roles can be given to users."))
+
+
+class Service(models.Model):
+    class Delivery(models.TextChoices):
+        PDF = "pdf", _("signed PDF on WhatsApp")
+        PICKUP = "pickup", _("pickup at the office")
+        POST = "post", _("sent by post")
+
+    office = models.ForeignKey(Office, models.CASCADE, related_name="services")
+    code = models.SlugField(_("code"), max_length=40)
+    name = models.CharField(_("name"), max_length=160)
+    prefix = models.CharField(
+        _("tracking code prefix"),
+        max_length=4,
+        validators=[RegexValidator(r"^[A-Z]{2,4}$", _("2 to 4 capital letters."))],
+    )
+    sop = models.ForeignKey("sop.Sop", models.PROTECT, related_name="services")
+    output = models.CharField(_("output document"), max_length=160)
+    delivery = models.CharField(
+        _("delivery"), max_length=10, choices=Delivery.choices, default=Delivery.PDF
+    )
+    forms = models.JSONField(_("form codes"), default=list, blank=True)
+    questions = models.JSONField(_("questions"), default=list, blank=True)
+    bring_on_pickup = models.JSONField(_("to bring on pickup"), default=list, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("service")
+        verbose_name_plural = _("services")
+        ordering = ["office", "position", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["office", "code"], name="service_unique_code"),
+            models.UniqueConstraint(fields=["office", "prefix"], name="service_unique_prefix"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.office.code})"
+
+
+class Requirement(models.Model):
+    class Kind(models.TextChoices):
+        PHOTO = "photo", _("photo")
+        DOCUMENT = "document", _("document")
+        TEXT = "text", _("text")
+        NIK = "nik", _("NIK")
+
+    service = models.ForeignKey(Service, models.CASCADE, related_name="requirements")
+    code = models.SlugField(_("code"), max_length=40)
+    label = models.CharField(_("label"), max_length=240)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    required = models.BooleanField(_("required"), default=True)
+    condition = models.JSONField(
+        _("condition"),
+        null=True,
+        blank=True,
+        help_text=_('Asked only when an answer matches, e.g. {"question": "reason", "in": ["lost"]}.'),
+    )
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("requirement")
+        verbose_name_plural = _("requirements")
+        ordering = ["service", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["service", "code"], name="requirement_unique_code"),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class Channel(models.Model):
+    """A WhatsApp number of an office, offering some of its services."""
+
+    office = models.ForeignKey(Office, models.CASCADE, related_name="channels")
+    phone = models.CharField(_("phone number"), max_length=24)
+    phone_number_id = models.CharField(_("WhatsApp phone number id"), max_length=32, unique=True)
+    label = models.CharField(_("label"), max_length=120)
+    services = models.ManyToManyField(Service, related_name="channels", blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("WhatsApp number")
+        verbose_name_plural = _("WhatsApp numbers")
+        ordering = ["office", "phone"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(phone_number_id__regex=r"^[0-9]+$"), name="channel_id_digits"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.phone} ({self.label})"

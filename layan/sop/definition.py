@@ -1,0 +1,573 @@
+"""SOP definitions: parsing and validating the YAML format of ``docs/sop-format.md``.
+
+This module is pure Python (no database) so that ``layan sop validate`` can check a file on a
+laptop before it is loaded, and so that the engine can rebuild a definition from the JSON stored
+with each version. Every problem is reported with the file and the step it concerns; a file is
+only ever loaded when it has no problems at all.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+FORMAT = 1
+END = "end"
+
+ROLE_KINDS = ("applicant", "staff", "bot")
+ACTION_KINDS = ("complete", "approve", "return", "reject", "escalate", "request_documents")
+FORWARD_KINDS = ("complete", "approve")
+NOTE_REQUIRED_KINDS = ("return", "reject", "request_documents")
+DEADLINE_UNITS = ("working_days", "calendar_days", "working_minutes")
+
+DEFAULT_LABELS = {
+    "complete": "Selesai, teruskan",
+    "approve": "Setujui",
+    "return": "Kembalikan",
+    "reject": "Tolak",
+    "escalate": "Eskalasi",
+    "request_documents": "Minta kelengkapan berkas",
+}
+
+_CODE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+_KEY = re.compile(r"^[a-z0-9_]+$")
+
+
+@dataclass(frozen=True)
+class SopError:
+    file: str
+    step: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"step {self.step}: " if self.step is not None else ""
+        return f"{self.file}: {where}{self.message}"
+
+
+@dataclass(frozen=True)
+class Role:
+    code: str
+    label: str
+    kind: str
+    column: bool = True
+
+
+@dataclass(frozen=True)
+class Action:
+    id: str
+    kind: str
+    target: str | None  # a step key, END, or None (reject / request_documents)
+    label: str
+    note_required: bool
+
+
+@dataclass(frozen=True)
+class Step:
+    key: str
+    number: int | None
+    activity: str
+    role: str
+    minutes: int | None
+    output: str = ""
+    requirements: tuple[str, ...] = ()
+    notes: str = ""
+    intake: bool = False
+    auto: bool = False
+    assisted_by: str | None = None
+    visible: bool = False
+    applicant_text: str = ""
+    actions: tuple[Action, ...] = ()
+    side: bool = False
+
+    def action(self, action_id: str) -> Action | None:
+        return next((a for a in self.actions if a.id == action_id), None)
+
+
+@dataclass(frozen=True)
+class SopDefinition:
+    office: str
+    code: str
+    name: str
+    roles: tuple[Role, ...]
+    steps: tuple[Step, ...]
+    side_steps: tuple[Step, ...] = ()
+    deadline: dict[str, Any] | None = None
+    source: dict[str, Any] = field(default_factory=dict)
+
+    def step(self, key: str | int) -> Step:
+        key = str(key)
+        for step in self.all_steps:
+            if step.key == key:
+                return step
+        raise KeyError(key)
+
+    @property
+    def all_steps(self) -> tuple[Step, ...]:
+        return self.steps + self.side_steps
+
+    def role(self, code: str) -> Role:
+        return next(r for r in self.roles if r.code == code)
+
+    @property
+    def total_minutes(self) -> int:
+        return sum(step.minutes or 0 for step in self.steps)
+
+    @property
+    def first_step(self) -> Step:
+        return self.steps[0]
+
+    def as_json(self) -> dict[str, Any]:
+        """A JSON-safe form, stored with each version and read back by :func:`from_json`."""
+        return asdict(self)
+
+
+def from_json(data: dict[str, Any]) -> SopDefinition:
+    def step(d: dict[str, Any]) -> Step:
+        actions = tuple(Action(**a) for a in d["actions"])
+        return Step(**{**d, "actions": actions, "requirements": tuple(d["requirements"])})
+
+    return SopDefinition(
+        office=data["office"],
+        code=data["code"],
+        name=data["name"],
+        roles=tuple(Role(**r) for r in data["roles"]),
+        steps=tuple(step(s) for s in data["steps"]),
+        side_steps=tuple(step(s) for s in data["side_steps"]),
+        deadline=data["deadline"],
+        source=data["source"],
+    )
+
+
+class _Collector:
+    def __init__(self, file: str):
+        self.file = file
+        self.errors: list[SopError] = []
+
+    def add(self, step: str | int | None, message: str) -> None:
+        self.errors.append(SopError(self.file, None if step is None else str(step), message))
+
+
+def read_file(path: str | Path) -> tuple[SopDefinition | None, list[SopError]]:
+    """Read and validate one SOP file. The definition is ``None`` whenever there are errors."""
+    name = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        return None, [SopError(name, None, f"cannot read the file: {exc.strerror}")]
+    return parse_text(text, name)
+
+
+def parse_text(text: str, file: str = "<sop>") -> tuple[SopDefinition | None, list[SopError]]:
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark else ""
+        return None, [SopError(file, None, f"not valid YAML{where}: {getattr(exc, 'problem', exc)}")]
+    return parse_data(data, file)
+
+
+def parse_data(data: Any, file: str = "<sop>") -> tuple[SopDefinition | None, list[SopError]]:
+    out = _Collector(file)
+    definition = _build(data, out)
+    if definition is not None and not out.errors:
+        _check_graph(definition, out)
+    if out.errors:
+        return None, out.errors
+    return definition, []
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return "\n".join(str(v) for v in value)
+    return " ".join(str(value).split())
+
+
+def _build(data: Any, out: _Collector) -> SopDefinition | None:
+    if not isinstance(data, dict):
+        out.add(None, "the file must be a mapping with format, office, code, name, roles, steps")
+        return None
+    if data.get("format") != FORMAT:
+        out.add(None, f"format must be {FORMAT}, got {data.get('format')!r}")
+    for key in ("office", "code"):
+        value = data.get(key)
+        if not isinstance(value, str) or not _CODE.match(value):
+            out.add(None, f"{key} must be a code of lowercase letters, digits and '-'")
+    if not _text(data.get("name")):
+        out.add(None, "name is missing")
+    unknown = set(data) - {
+        "format", "office", "code", "name", "source", "deadline", "roles", "steps", "side_steps",
+    }
+    if unknown:
+        out.add(None, f"unknown top-level field(s): {', '.join(sorted(unknown))}")
+
+    deadline = _deadline(data.get("deadline"), out)
+    roles = _roles(data.get("roles"), out)
+    role_kinds = {r.code: r.kind for r in roles}
+
+    raw_steps = data.get("steps")
+    if not isinstance(raw_steps, list) or not raw_steps:
+        out.add(None, "steps must be a non-empty list")
+        raw_steps = []
+    raw_side = data.get("side_steps") or []
+    if not isinstance(raw_side, list):
+        out.add(None, "side_steps must be a list")
+        raw_side = []
+
+    steps: list[Step] = []
+    for index, raw in enumerate(raw_steps, start=1):
+        step = _step(raw, index, out, role_kinds, deadline, side=False)
+        if step is not None:
+            steps.append(step)
+    side_steps: list[Step] = []
+    seen_keys = {s.key for s in steps}
+    for raw in raw_side:
+        step = _step(raw, None, out, role_kinds, deadline, side=True)
+        if step is None:
+            continue
+        if step.key in seen_keys:
+            out.add(step.key, "duplicate side step key")
+            continue
+        seen_keys.add(step.key)
+        side_steps.append(step)
+
+    source = data.get("source") or {}
+    if not isinstance(source, dict):
+        out.add(None, "source must be a mapping")
+        source = {}
+    if out.errors:
+        return None
+    return SopDefinition(
+        office=data["office"],
+        code=data["code"],
+        name=_text(data["name"]),
+        roles=tuple(roles),
+        steps=tuple(steps),
+        side_steps=tuple(side_steps),
+        deadline=deadline,
+        source={k: v if isinstance(v, list) else _text(v) for k, v in source.items()},
+    )
+
+
+def _deadline(raw: Any, out: _Collector) -> dict[str, Any] | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        out.add(None, "deadline must be a mapping such as {working_days: 1}")
+        return None
+    units = [u for u in DEADLINE_UNITS if u in raw]
+    if len(units) != 1:
+        out.add(None, f"deadline needs exactly one of {', '.join(DEADLINE_UNITS)}")
+        return None
+    amount = raw[units[0]]
+    if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
+        out.add(None, f"deadline {units[0]} must be a positive whole number")
+        return None
+    return {"unit": units[0], "amount": amount, "text": _text(raw.get("text"))}
+
+
+def _roles(raw: Any, out: _Collector) -> list[Role]:
+    if not isinstance(raw, list) or not raw:
+        out.add(None, "roles must be a non-empty list of swimlanes")
+        return []
+    roles: list[Role] = []
+    for item in raw:
+        if not isinstance(item, dict):
+            out.add(None, f"role {item!r} must be a mapping with code, label, kind")
+            continue
+        code, kind = item.get("code"), item.get("kind")
+        if not isinstance(code, str) or not _KEY.match(code):
+            out.add(None, f"role code {code!r} must use lowercase letters, digits and '_'")
+            continue
+        if any(r.code == code for r in roles):
+            out.add(None, f"role {code} is declared twice")
+            continue
+        if kind not in ROLE_KINDS:
+            out.add(None, f"role {code}: kind must be one of {', '.join(ROLE_KINDS)}")
+            continue
+        label = _text(item.get("label"))
+        if not label:
+            out.add(None, f"role {code}: label is missing")
+            continue
+        roles.append(Role(code, label, kind, bool(item.get("column", True))))
+    return roles
+
+
+def _step(
+    raw: Any,
+    index: int | None,
+    out: _Collector,
+    role_kinds: dict[str, str],
+    deadline: dict[str, Any] | None,
+    side: bool,
+) -> Step | None:
+    if not isinstance(raw, dict):
+        out.add(index, "a step must be a mapping")
+        return None
+    if side:
+        key = raw.get("key")
+        if not isinstance(key, str) or not _KEY.match(key) or key.isdigit():
+            out.add(None, f"side step key {key!r} must use lowercase letters, digits and '_'")
+            return None
+        number = None
+    else:
+        number = raw.get("number")
+        if number != index:
+            out.add(index, f"step number {number!r} out of order: expected {index}")
+            return None
+        key = str(number)
+
+    ok = True
+    activity = _text(raw.get("activity"))
+    if not activity:
+        out.add(key, "activity is missing")
+        ok = False
+
+    role = raw.get("role")
+    if role not in role_kinds:
+        out.add(key, f"unknown role {role!r}")
+        ok = False
+
+    if "minutes" not in raw:
+        out.add(key, "minutes is missing (use 0 when the SOP shows '-')")
+        ok = False
+    minutes = raw.get("minutes")
+    if minutes is None and "minutes" in raw and deadline is None:
+        out.add(key, "minutes is null but the flow has no deadline")
+        ok = False
+    elif minutes is not None and (
+        not isinstance(minutes, int) or isinstance(minutes, bool) or minutes < 0
+    ):
+        out.add(key, f"minutes must be a whole number of 0 or more, got {minutes!r}")
+        ok = False
+
+    intake, auto = bool(raw.get("intake")), bool(raw.get("auto"))
+    assisted_by = raw.get("assisted_by")
+    kind = role_kinds.get(role)
+    if side and (intake or auto):
+        out.add(key, "a side step cannot be intake or auto")
+        ok = False
+    if auto and kind == "staff":
+        out.add(key, "auto is only for applicant and bot steps")
+        ok = False
+    if intake and auto:
+        out.add(key, "a step cannot be both intake and auto")
+        ok = False
+    if assisted_by is not None and role_kinds.get(assisted_by) != "staff":
+        out.add(key, f"assisted_by {assisted_by!r} is not a staff role of this SOP")
+        ok = False
+    if kind == "applicant" and not (intake or auto) and assisted_by is None:
+        out.add(key, "an applicant step that waits for the applicant needs assisted_by")
+        ok = False
+    if kind == "bot" and not (intake or auto):
+        out.add(key, "a bot step must be intake or auto")
+        ok = False
+
+    applicant = raw.get("applicant") or {}
+    if not isinstance(applicant, dict):
+        out.add(key, "applicant must be a mapping with visible and text")
+        applicant = {}
+
+    requirements = raw.get("requirements") or []
+    if isinstance(requirements, str):
+        requirements = [requirements]
+    actions = _actions(raw.get("actions"), key, out)
+    if actions is None or not ok:
+        return None
+    return Step(
+        key=key,
+        number=number,
+        activity=activity,
+        role=role,
+        minutes=minutes,
+        output=_text(raw.get("output")),
+        requirements=tuple(_text(r) for r in requirements),
+        notes=_text(raw.get("notes")),
+        intake=intake,
+        auto=auto,
+        assisted_by=assisted_by,
+        visible=bool(applicant.get("visible", False)),
+        applicant_text=_text(applicant.get("text")),
+        actions=tuple(actions),
+        side=side,
+    )
+
+
+def _actions(raw: Any, key: str, out: _Collector) -> list[Action] | None:
+    if raw is None:
+        raw = []
+    if not isinstance(raw, list):
+        out.add(key, "actions must be a list")
+        return None
+    actions: list[Action] = []
+    ok = True
+    for item in raw:
+        if not isinstance(item, dict):
+            out.add(key, f"action {item!r} must be a mapping with kind")
+            ok = False
+            continue
+        kind = item.get("kind")
+        if kind not in ACTION_KINDS:
+            out.add(key, f"unknown action kind {kind!r}")
+            ok = False
+            continue
+        action_id = item.get("id", kind)
+        if not isinstance(action_id, str) or not _KEY.match(action_id):
+            out.add(key, f"action id {action_id!r} must use lowercase letters, digits and '_'")
+            ok = False
+            continue
+        if any(a.id == action_id for a in actions):
+            out.add(key, f"two actions with id {action_id!r}: give each an id")
+            ok = False
+            continue
+        target = item.get("to")
+        if kind in ("reject", "request_documents") and target is not None:
+            out.add(key, f"{kind} cannot have a target ('to')")
+            ok = False
+            continue
+        if kind in ("return", "escalate") and target is None:
+            out.add(key, f"{kind} needs a target ('to')")
+            ok = False
+            continue
+        actions.append(
+            Action(
+                id=action_id,
+                kind=kind,
+                target=None if target is None else str(target),
+                label=_text(item.get("label")) or DEFAULT_LABELS[kind],
+                note_required=kind in NOTE_REQUIRED_KINDS or bool(item.get("note_required")),
+            )
+        )
+    return actions if ok else None
+
+
+def resolve_target(definition: SopDefinition, step: Step, action: Action) -> str | None:
+    """Where ``action`` at ``step`` leads: a step key, END, or None (reject/request_documents)."""
+    if action.kind == "reject":
+        return None
+    if action.kind == "request_documents":
+        return step.key
+    if action.target is not None:
+        return action.target
+    # complete / approve without 'to': the next main step, or the end after the last one.
+    if step.side or step.number == len(definition.steps):
+        return END
+    return str(step.number + 1)
+
+
+def _check_graph(definition: SopDefinition, out: _Collector) -> None:
+    main = {s.key: s for s in definition.steps}
+    side = {s.key: s for s in definition.side_steps}
+    edges: dict[str, set[str]] = {}
+
+    # Intake steps come first.
+    seen_regular = False
+    for step in definition.steps:
+        if step.intake and seen_regular:
+            out.add(step.key, "intake steps must all come before the other steps")
+        seen_regular = seen_regular or not step.intake
+
+    for step in definition.all_steps:
+        edges[step.key] = set()
+        if not step.actions:
+            out.add(step.key, "no way out: the step has no actions")
+            continue
+        for action in step.actions:
+            target = resolve_target(definition, step, action)
+            if target is None or action.kind == "request_documents":
+                continue
+            if target != END and target not in main and target not in side:
+                out.add(step.key, f"action {action.id} goes to step {target}, which does not exist")
+                continue
+            if action.kind == "return":
+                if target == END or target in side:
+                    out.add(step.key, f"return must go to an earlier step, not {target}")
+                    continue
+                if step.side or int(target) >= int(step.key):
+                    out.add(
+                        step.key,
+                        f"return to step {target}, which is not an earlier step",
+                    )
+                    continue
+            if action.kind in FORWARD_KINDS and not step.side and target in main:
+                if int(target) <= int(step.key):
+                    out.add(
+                        step.key,
+                        f"{action.kind} to step {target}, which is not a later step"
+                        " (use return to go back)",
+                    )
+                    continue
+            if action.kind in FORWARD_KINDS and target in side:
+                out.add(step.key, f"{action.kind} cannot enter side step {target}: use escalate")
+                continue
+            if (
+                action.kind == "escalate"
+                and target in main
+                and not step.side
+                and int(target) <= int(step.key)
+            ):
+                out.add(step.key, f"escalate to step {target}, which is not a later step")
+                continue
+            edges[step.key].add(target)
+    if out.errors:
+        return
+
+    # Reachability from the first step.
+    reachable = _reach(definition.first_step.key, edges)
+    for step in definition.all_steps:
+        if step.key not in reachable:
+            out.add(step.key, f"unreachable from step {definition.first_step.key}")
+
+    # From every step the completed end must be reachable; a step that cannot reach it is a
+    # dead end on a cycle with no exit (or, lacking a cycle, a plain dead end).
+    for step in definition.all_steps:
+        if step.key not in reachable or not step.actions:
+            continue
+        forward = _reach(step.key, edges)
+        if END in forward:
+            continue
+        if step.key in _reach_from_successors(step.key, edges):
+            loop = sorted((k for k in forward if k != END), key=_sort_key)
+            out.add(step.key, f"cycle with no exit through steps {', '.join(loop)}")
+        else:
+            out.add(step.key, "no way out: no action leads on to the end of the flow")
+
+
+def _reach(start: str, edges: dict[str, set[str]]) -> set[str]:
+    seen = {start}
+    stack = [start]
+    while stack:
+        for nxt in edges.get(stack.pop(), ()):
+            if nxt not in seen:
+                seen.add(nxt)
+                stack.append(nxt)
+    return seen
+
+
+def _reach_from_successors(start: str, edges: dict[str, set[str]]) -> set[str]:
+    seen: set[str] = set()
+    for nxt in edges.get(start, ()):
+        seen |= _reach(nxt, edges)
+    return seen
+
+
+def _sort_key(key: str) -> tuple[int, str]:
+    return (int(key), "") if key.isdigit() else (10**6, key)
+
+
+def read_files(paths: Iterable[str | Path]) -> tuple[list[SopDefinition], list[SopError]]:
+    definitions: list[SopDefinition] = []
+    errors: list[SopError] = []
+    for path in paths:
+        definition, problems = read_file(path)
+        errors.extend(problems)
+        if definition is not None:
+            definitions.append(definition)
+    return definitions, errors
