@@ -11,7 +11,7 @@ from django.db.models import Prefetch
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI, Query, Schema
+from ninja import NinjaAPI, Query, Schema, Status
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer
 
@@ -326,7 +326,7 @@ def create_case(request, payload: s.CaseIn):
         submitter_phone=payload.submitter_phone,
         form_data=payload.form_data,
     )
-    return 201, _detail(case, request.user)
+    return Status(201, _detail(case, request.user))
 
 
 @api.get("/v1/cases/{code}", response={200: s.CaseOut, **ERRORS}, auth=BearerToken(),
@@ -391,5 +391,5 @@ def claim_next(request, office: str, role: str):
         raise NotFound(_("Office not found."), "office_not_found")
     case = services.claim_next(office=office_obj, role=role, user=request.user)
     if case is None:
-        return 204, None
+        return Status(204, None)
     return _detail(case, request.user)

@@ -21,7 +21,7 @@ def new_code(prefix: str) -> str:
 
 def normalize_code(raw: str) -> str | None:
     """Turn what a person typed (``kk 7x3k9m``, ``KK-7X3K9M``) into a code, or None."""
-    text = re.sub(r"[\s_.]+", "-", (raw or "").strip().upper()).strip("-")
+    text = re.sub(r"[\s_.\-]+", "-", (raw or "").strip().upper()).strip("-")
     match = re.match(r"^([A-Z]{2,4})-?([0-9A-Z]{6})$", text)
     if not match:
         return None

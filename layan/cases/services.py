@@ -309,7 +309,7 @@ def documents_received(
 
 
 def _lock(case: Case | str) -> Case:
-    qs = Case.objects.select_for_update().select_related(
+    qs = Case.objects.select_for_update(of=("self",)).select_related(
         "office", "service", "sop_version", "current_step"
     )
     try:
@@ -539,7 +539,11 @@ def sweep_overdue(now: datetime | None = None) -> int:
     )
     for pk in list(candidates):
         with transaction.atomic():
-            case = Case.objects.select_for_update().select_related("current_step").get(pk=pk)
+            case = (
+                Case.objects.select_for_update(of=("self",))
+                .select_related("current_step")
+                .get(pk=pk)
+            )
             if case.status not in active:
                 continue
             have = set(case.flags.values_list("code", flat=True))

@@ -14,7 +14,7 @@ from datetime import date
 
 from django.utils.translation import gettext_lazy as _
 
-_DIGITS = re.compile(r"^\d+$")
+_DIGITS = re.compile(r"^[0-9]+$")
 
 
 class NikError(ValueError):
@@ -44,10 +44,19 @@ class Nik:
 
     def birth_date(self, today: date) -> date:
         """The birth date, taking the century that does not put it in the future."""
-        year = 2000 + self.year2
-        if date(year, self.month, 1) > today:
-            year -= 100
-        return date(year, self.month, self.day)
+        born = _date_or_none(2000 + self.year2, self.month, self.day)
+        if born is None or born > today:
+            born = _date_or_none(1900 + self.year2, self.month, self.day)
+        if born is None:  # 29 February 1900: not a leap year, while 2000 was
+            born = date(2000 + self.year2, self.month, self.day)
+        return born
+
+
+def _date_or_none(year: int, month: int, day: int) -> date | None:
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
 
 
 def clean_nik(raw: str) -> str:

@@ -34,6 +34,11 @@ DEFAULT_LABELS = {
     "request_documents": "Minta kelengkapan berkas",
 }
 
+_STEP_FIELDS = {
+    "activity", "role", "requirements", "minutes", "output", "notes", "intake", "auto",
+    "assisted_by", "applicant", "actions",
+}
+_ACTION_FIELDS = {"id", "kind", "to", "label", "note_required"}
 _CODE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _KEY = re.compile(r"^[a-z0-9_]+$")
 
@@ -222,8 +227,9 @@ def _build(data: Any, out: _Collector) -> SopDefinition | None:
         raw_side = []
 
     steps: list[Step] = []
+    seen_numbers: set[int] = set()
     for index, raw in enumerate(raw_steps, start=1):
-        step = _step(raw, index, out, role_kinds, deadline, side=False)
+        step = _step(raw, index, out, role_kinds, deadline, side=False, seen_numbers=seen_numbers)
         if step is not None:
             steps.append(step)
     side_steps: list[Step] = []
@@ -307,6 +313,7 @@ def _step(
     role_kinds: dict[str, str],
     deadline: dict[str, Any] | None,
     side: bool,
+    seen_numbers: set[int] | None = None,
 ) -> Step | None:
     if not isinstance(raw, dict):
         out.add(index, "a step must be a mapping")
@@ -319,12 +326,21 @@ def _step(
         number = None
     else:
         number = raw.get("number")
+        if isinstance(number, int) and seen_numbers is not None and number in seen_numbers:
+            out.add(number, "duplicate step number")
+            return None
+        if isinstance(number, int) and seen_numbers is not None:
+            seen_numbers.add(number)
         if number != index:
             out.add(index, f"step number {number!r} out of order: expected {index}")
             return None
         key = str(number)
 
     ok = True
+    unknown = set(raw) - _STEP_FIELDS - ({"key"} if side else {"number"})
+    if unknown:
+        out.add(key, f"unknown field(s): {', '.join(sorted(map(str, unknown)))}")
+        ok = False
     activity = _text(raw.get("activity"))
     if not activity:
         out.add(key, "activity is missing")
@@ -414,6 +430,11 @@ def _actions(raw: Any, key: str, out: _Collector) -> list[Action] | None:
             ok = False
             continue
         kind = item.get("kind")
+        unknown = set(item) - _ACTION_FIELDS
+        if unknown:
+            out.add(key, f"action {kind}: unknown field(s): {', '.join(sorted(map(str, unknown)))}")
+            ok = False
+            continue
         if kind not in ACTION_KINDS:
             out.add(key, f"unknown action kind {kind!r}")
             ok = False
@@ -485,6 +506,9 @@ def _check_graph(definition: SopDefinition, out: _Collector) -> None:
                 continue
             if target != END and target not in main and target not in side:
                 out.add(step.key, f"action {action.id} goes to step {target}, which does not exist")
+                continue
+            if action.kind == "escalate" and target == END:
+                out.add(step.key, "escalate must go to a side step or a later step, not the end")
                 continue
             if action.kind == "return":
                 if target == END or target in side:
