@@ -87,7 +87,12 @@ def make_office(code: str = "testoffice", sop_text: str | None = None, hours=Non
     assert not errors, errors
     version, _ = load_definition(definition)
     Service.objects.create(
-        office=office, code="svc", name="Layanan uji", prefix="UJI", sop=version.sop, output="Dokumen"
+        office=office,
+        code="svc",
+        name="Layanan uji",
+        prefix="UJI",
+        sop=version.sop,
+        output="Dokumen",
     )
     return office
 
@@ -95,7 +100,8 @@ def make_office(code: str = "testoffice", sop_text: str | None = None, hours=Non
 def staff(office: Office, *role_codes: str, username: str | None = None):
     User = get_user_model()
     user = User.objects.create_user(
-        username=username or f"{office.code}.{'-'.join(role_codes) or 'none'}", password="x-pass-123"
+        username=username or f"{office.code}.{'-'.join(role_codes) or 'none'}",
+        password="x-pass-123",
     )
     for code in role_codes:
         StaffRole.objects.create(user=user, role=Role.objects.get(office=office, code=code))

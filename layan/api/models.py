@@ -7,7 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-TOKEN_PREFIX = "lyn_"
+TOKEN_PREFIX = "lyn_"  # noqa: S105 - a label, not a secret
 
 
 def hash_token(raw: str) -> str:

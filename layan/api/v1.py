@@ -179,8 +179,11 @@ def _step_out(definition: SopDefinition, step: Step) -> dict:
     }
 
 
-@api.get("/v1/offices/{office}/services/{service}/sop", response={200: s.SopOut, 404: s.ErrorOut},
-         tags=["offices"])
+@api.get(
+    "/v1/offices/{office}/services/{service}/sop",
+    response={200: s.SopOut, 404: s.ErrorOut},
+    tags=["offices"],
+)
 def service_sop(request, office: str, service: str):
     """The SOP a new request of this service follows: steps, roles, minutes and totals."""
     svc = (
@@ -329,15 +332,20 @@ def create_case(request, payload: s.CaseIn):
     return Status(201, _detail(case, request.user))
 
 
-@api.get("/v1/cases/{code}", response={200: s.CaseOut, **ERRORS}, auth=BearerToken(),
-         tags=["cases"])
+@api.get(
+    "/v1/cases/{code}", response={200: s.CaseOut, **ERRORS}, auth=BearerToken(), tags=["cases"]
+)
 def get_case(request, code: str):
     """One request with its events, due times and the actions the caller may take."""
     return _detail(selectors.case_for(request.user, code), request.user)
 
 
-@api.post("/v1/cases/{code}/actions", response={200: s.CaseOut, **ERRORS}, auth=BearerToken(),
-          tags=["cases"])
+@api.post(
+    "/v1/cases/{code}/actions",
+    response={200: s.CaseOut, **ERRORS},
+    auth=BearerToken(),
+    tags=["cases"],
+)
 def act(request, code: str, payload: s.ActionIn):
     """Take an action of the current step: 403 without its role, 409 when stale or not
     possible here, 422 for a missing note or bad data."""
@@ -353,23 +361,35 @@ def act(request, code: str, payload: s.ActionIn):
     return _detail(case, request.user)
 
 
-@api.post("/v1/cases/{code}/claim", response={200: s.CaseOut, **ERRORS}, auth=BearerToken(),
-          tags=["queues"])
+@api.post(
+    "/v1/cases/{code}/claim",
+    response={200: s.CaseOut, **ERRORS},
+    auth=BearerToken(),
+    tags=["queues"],
+)
 def claim_case(request, code: str, version: int | None = None):
     case = selectors.case_for(request.user, code)
     case = services.claim(case, user=request.user, expected_version=version)
     return _detail(case, request.user)
 
 
-@api.post("/v1/cases/{code}/release", response={200: s.CaseOut, **ERRORS}, auth=BearerToken(),
-          tags=["queues"])
+@api.post(
+    "/v1/cases/{code}/release",
+    response={200: s.CaseOut, **ERRORS},
+    auth=BearerToken(),
+    tags=["queues"],
+)
 def release_case(request, code: str):
     case = selectors.case_for(request.user, code)
     return _detail(services.release(case, user=request.user), request.user)
 
 
-@api.post("/v1/cases/{code}/documents-received", response={200: s.CaseOut, **ERRORS},
-          auth=BearerToken(), tags=["cases"])
+@api.post(
+    "/v1/cases/{code}/documents-received",
+    response={200: s.CaseOut, **ERRORS},
+    auth=BearerToken(),
+    tags=["cases"],
+)
 def documents_received(request, code: str, payload: s.NoteIn):
     """Record that the applicant supplied what was asked (e.g. at the counter)."""
     case = selectors.case_for(request.user, code)
@@ -382,10 +402,14 @@ def documents_received(request, code: str, payload: s.NoteIn):
     return _detail(case, request.user)
 
 
-@api.post("/v1/offices/{office}/queues/{role}/claim-next",
-          response={200: s.CaseOut, 204: None, **ERRORS}, auth=BearerToken(), tags=["queues"])
+@api.post(
+    "/v1/offices/{office}/queues/{role}/claim-next",
+    response={200: s.CaseOut, 204: None, **ERRORS},
+    auth=BearerToken(),
+    tags=["queues"],
+)
 def claim_next(request, office: str, role: str):
-    """Claim the most urgent unclaimed request waiting for ``role`` (204 when the queue is empty)."""
+    """Claim the most urgent unclaimed request waiting for ``role``; 204 when none is waiting."""
     office_obj = selectors.offices_of(request.user).filter(code=office).first()
     if office_obj is None:
         raise NotFound(_("Office not found."), "office_not_found")

@@ -44,9 +44,24 @@ class CaseAdmin(admin.ModelAdmin):
     list_filter = ("office", "status", "service")
     search_fields = ("code", "applicant_name", "applicant_nik")
     readonly_fields = (
-        "office", "service", "sop_version", "code", "status", "current_step", "assigned_to",
-        "claimed_at", "created_at", "closed_at", "step_entered_at", "step_due_at", "due_at",
-        "paused_at", "step_remaining", "due_remaining", "version", "submitted_by",
+        "office",
+        "service",
+        "sop_version",
+        "code",
+        "status",
+        "current_step",
+        "assigned_to",
+        "claimed_at",
+        "created_at",
+        "closed_at",
+        "step_entered_at",
+        "step_due_at",
+        "due_at",
+        "paused_at",
+        "step_remaining",
+        "due_remaining",
+        "version",
+        "submitted_by",
     )
     inlines = [FlagInline, AttachmentInline, EventInline]
 

@@ -18,9 +18,7 @@ from layan.offices.models import Office, Role
 def offices_of(user) -> QuerySet[Office]:
     if user is None or not user.is_authenticated:
         return Office.objects.none()
-    return Office.objects.filter(
-        roles__holders__user=user, roles__kind=Role.Kind.STAFF
-    ).distinct()
+    return Office.objects.filter(roles__holders__user=user, roles__kind=Role.Kind.STAFF).distinct()
 
 
 def visible_cases(user) -> QuerySet[Case]:

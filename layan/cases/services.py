@@ -179,8 +179,9 @@ def submit_case(
             raise Conflict(_("Could not assign a tracking code; please try again."), "code_busy")
 
         def record() -> None:
-            _append(case, actor, "submit", "submit", "", first.key, now,
-                    data={"service": service.code})
+            _append(
+                case, actor, "submit", "submit", "", first.key, now, data={"service": service.code}
+            )
 
         _enter(case, definition, first, actor, now, cal, record)
         case.save()
@@ -252,7 +253,6 @@ def perform_action(
         role = acting_role(definition, step) if actor.kind == "staff" else ""
         target = resolve_target(definition, step, chosen)
 
-
         def record(to_step: str) -> None:
             _append(case, actor, chosen.id, chosen.kind, step.key, to_step, now, note, data, role)
 
@@ -269,8 +269,9 @@ def perform_action(
         else:
             if case.status == Status.SUBMITTED:
                 case.status = Status.IN_PROGRESS
-            _enter(case, definition, definition.step(target), actor, now, cal,
-                   lambda: record(target))
+            _enter(
+                case, definition, definition.step(target), actor, now, cal, lambda: record(target)
+            )
         case.version += 1
         case.save()
     return case
@@ -454,15 +455,12 @@ def claim_next(*, office: Office, role: str, user, now: datetime | None = None) 
     now = now or timezone.now()
     _check_holds(user, office, role)
     with transaction.atomic():
-        qs = (
-            Case.objects.filter(
-                office=office,
-                status__in=[Status.SUBMITTED, Status.IN_PROGRESS],
-                assigned_to__isnull=True,
-                current_step__role__code=role,
-            )
-            .order_by(F("step_due_at").asc(nulls_last=True), "created_at", "pk")
-        )
+        qs = Case.objects.filter(
+            office=office,
+            status__in=[Status.SUBMITTED, Status.IN_PROGRESS],
+            assigned_to__isnull=True,
+            current_step__role__code=role,
+        ).order_by(F("step_due_at").asc(nulls_last=True), "created_at", "pk")
         if connection.features.has_select_for_update_skip_locked:
             qs = qs.select_for_update(skip_locked=True, of=("self",))
         case = qs.first()
@@ -550,15 +548,35 @@ def sweep_overdue(now: datetime | None = None) -> int:
             key = case.current_step.key
             if case.step_due_at and case.step_due_at < now and FLAG_STEP_OVERDUE not in have:
                 note = _("Step %(step)s is past its standard time.") % {"step": key}
-                CaseFlag.objects.create(case=case, code=FLAG_STEP_OVERDUE, note=note, created_at=now)
-                _append(case, Actor.system(), "alert", "alert", key, key, now, str(note),
-                        {"flag": FLAG_STEP_OVERDUE})
+                CaseFlag.objects.create(
+                    case=case, code=FLAG_STEP_OVERDUE, note=note, created_at=now
+                )
+                _append(
+                    case,
+                    Actor.system(),
+                    "alert",
+                    "alert",
+                    key,
+                    key,
+                    now,
+                    str(note),
+                    {"flag": FLAG_STEP_OVERDUE},
+                )
                 flagged += 1
             if case.due_at and case.due_at < now and FLAG_OVERDUE not in have:
                 note = _("The request is past its overall deadline.")
                 CaseFlag.objects.create(case=case, code=FLAG_OVERDUE, note=note, created_at=now)
-                _append(case, Actor.system(), "alert", "alert", key, key, now, str(note),
-                        {"flag": FLAG_OVERDUE})
+                _append(
+                    case,
+                    Actor.system(),
+                    "alert",
+                    "alert",
+                    key,
+                    key,
+                    now,
+                    str(note),
+                    {"flag": FLAG_OVERDUE},
+                )
                 flagged += 1
     if flagged:
         logger.info("flagged %d overdue request clock(s)", flagged)

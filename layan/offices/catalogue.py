@@ -134,7 +134,9 @@ def validate_catalogue(data: Any) -> list[str]:
             if not service.get(field):
                 problems.append(f"{where}: {field} is missing")
         if service.get("delivery", "pdf") not in Service.Delivery.values:
-            problems.append(f"{where}: delivery must be one of {', '.join(Service.Delivery.values)}")
+            problems.append(
+                f"{where}: delivery must be one of {', '.join(Service.Delivery.values)}"
+            )
         questions = {}
         for question in service.get("questions") or []:
             qcode = question.get("code")
@@ -160,7 +162,9 @@ def validate_catalogue(data: Any) -> list[str]:
                 )
             if not req.get("label"):
                 problems.append(f"{where}: requirement {rcode}: label is missing")
-            problems += _check_condition(f"{where}: requirement {rcode}", req.get("when"), questions)
+            problems += _check_condition(
+                f"{where}: requirement {rcode}", req.get("when"), questions
+            )
         for item in service.get("bring_on_pickup") or []:
             problems += _check_condition(f"{where}: bring_on_pickup", item.get("when"), questions)
     for channel in data.get("channels") or []:

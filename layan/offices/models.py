@@ -191,7 +191,9 @@ class Requirement(models.Model):
         _("condition"),
         null=True,
         blank=True,
-        help_text=_('Asked only when an answer matches, e.g. {"question": "reason", "in": ["lost"]}.'),
+        help_text=_(
+            'Asked only when an answer matches, e.g. {"question": "reason", "in": ["lost"]}.'
+        ),
     )
     position = models.PositiveSmallIntegerField(default=0)
 

@@ -42,8 +42,16 @@ class SopVersionAdmin(admin.ModelAdmin):
     list_display = ("sop", "number", "step_count", "total_minutes", "created_at")
     list_filter = ("sop__office",)
     readonly_fields = (
-        "sop", "number", "checksum", "step_count", "total_minutes", "source_name",
-        "source_text", "definition", "created_at", "created_by",
+        "sop",
+        "number",
+        "checksum",
+        "step_count",
+        "total_minutes",
+        "source_name",
+        "source_text",
+        "definition",
+        "created_at",
+        "created_by",
     )
     inlines = [StepInline]
 

@@ -35,8 +35,17 @@ DEFAULT_LABELS = {
 }
 
 _STEP_FIELDS = {
-    "activity", "role", "requirements", "minutes", "output", "notes", "intake", "auto",
-    "assisted_by", "applicant", "actions",
+    "activity",
+    "role",
+    "requirements",
+    "minutes",
+    "output",
+    "notes",
+    "intake",
+    "auto",
+    "assisted_by",
+    "applicant",
+    "actions",
 }
 _ACTION_FIELDS = {"id", "kind", "to", "label", "note_required"}
 _CODE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -173,7 +182,9 @@ def parse_text(text: str, file: str = "<sop>") -> tuple[SopDefinition | None, li
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark else ""
-        return None, [SopError(file, None, f"not valid YAML{where}: {getattr(exc, 'problem', exc)}")]
+        return None, [
+            SopError(file, None, f"not valid YAML{where}: {getattr(exc, 'problem', exc)}")
+        ]
     return parse_data(data, file)
 
 
@@ -208,7 +219,15 @@ def _build(data: Any, out: _Collector) -> SopDefinition | None:
     if not _text(data.get("name")):
         out.add(None, "name is missing")
     unknown = set(data) - {
-        "format", "office", "code", "name", "source", "deadline", "roles", "steps", "side_steps",
+        "format",
+        "office",
+        "code",
+        "name",
+        "source",
+        "deadline",
+        "roles",
+        "steps",
+        "side_steps",
     }
     if unknown:
         out.add(None, f"unknown top-level field(s): {', '.join(sorted(unknown))}")
@@ -327,7 +346,7 @@ def _step(
     else:
         number = raw.get("number")
         if isinstance(number, int) and seen_numbers is not None and number in seen_numbers:
-            out.add(number, "duplicate step number")
+            out.add(index, f"duplicate step number {number}")
             return None
         if isinstance(number, int) and seen_numbers is not None:
             seen_numbers.add(number)
@@ -520,14 +539,18 @@ def _check_graph(definition: SopDefinition, out: _Collector) -> None:
                         f"return to step {target}, which is not an earlier step",
                     )
                     continue
-            if action.kind in FORWARD_KINDS and not step.side and target in main:
-                if int(target) <= int(step.key):
-                    out.add(
-                        step.key,
-                        f"{action.kind} to step {target}, which is not a later step"
-                        " (use return to go back)",
-                    )
-                    continue
+            if (
+                action.kind in FORWARD_KINDS
+                and not step.side
+                and target in main
+                and int(target) <= int(step.key)
+            ):
+                out.add(
+                    step.key,
+                    f"{action.kind} to step {target}, which is not a later step"
+                    " (use return to go back)",
+                )
+                continue
             if action.kind in FORWARD_KINDS and target in side:
                 out.add(step.key, f"{action.kind} cannot enter side step {target}: use escalate")
                 continue

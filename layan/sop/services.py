@@ -81,7 +81,9 @@ def _ensure_roles(office: Office, definition: SopDefinition) -> dict[str, Role]:
     roles: dict[str, Role] = {}
     for declared in definition.roles:
         role, _created = Role.objects.get_or_create(
-            office=office, code=declared.code, defaults={"name": declared.label, "kind": declared.kind}
+            office=office,
+            code=declared.code,
+            defaults={"name": declared.label, "kind": declared.kind},
         )
         if role.kind != declared.kind:
             raise Invalid(

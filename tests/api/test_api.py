@@ -77,13 +77,29 @@ def test_unknown_service_sop_is_404_json(client, presets):
 
 
 def test_kk_baru_from_submission_to_completion_with_a_return(client, presets):
-    auth = {role: bearer(f"waykanan.{role}") for role in (
-        "operator_online", "operator_siak", "kasi", "kabid", "kadis", "petugas_pengambilan"
-    )}
-    created = post(client, "/api/v1/cases", {
-        "office": "waykanan", "service": "kk-baru", "applicant_name": "Budi Santoso",
-        "applicant_nik": "1808011505900003", "submitter_kind": "staff",
-    }, auth["operator_online"])
+    auth = {
+        role: bearer(f"waykanan.{role}")
+        for role in (
+            "operator_online",
+            "operator_siak",
+            "kasi",
+            "kabid",
+            "kadis",
+            "petugas_pengambilan",
+        )
+    }
+    created = post(
+        client,
+        "/api/v1/cases",
+        {
+            "office": "waykanan",
+            "service": "kk-baru",
+            "applicant_name": "Budi Santoso",
+            "applicant_nik": "1808011505900003",
+            "submitter_kind": "staff",
+        },
+        auth["operator_online"],
+    )
     assert created.status_code == 201, created.content
     case = created.json()
     code = case["code"]
@@ -91,8 +107,9 @@ def test_kk_baru_from_submission_to_completion_with_a_return(client, presets):
     assert case["due_at"] and case["step_due_at"]
 
     def do(role, action, note="", expect=200):
-        response = post(client, f"/api/v1/cases/{code}/actions",
-                        {"action": action, "note": note}, auth[role])
+        response = post(
+            client, f"/api/v1/cases/{code}/actions", {"action": action, "note": note}, auth[role]
+        )
         assert response.status_code == expect, response.content
         return response.json()
 
@@ -113,8 +130,11 @@ def test_kk_baru_from_submission_to_completion_with_a_return(client, presets):
     assert done["status"] == "completed" and done["step"] is None
     assert done["allowed_actions"] == []
     # The history tells the whole story, each step by its own role.
-    moves = [(e["role"], e["action"], e["from_step"], e["to_step"]) for e in done["events"]
-             if e["kind"] not in ("submit", "intake")]
+    moves = [
+        (e["role"], e["action"], e["from_step"], e["to_step"])
+        for e in done["events"]
+        if e["kind"] not in ("submit", "intake")
+    ]
     assert moves == [
         ("operator_siak", "complete", "2", "3"),
         ("kasi", "return", "3", "2"),
@@ -132,8 +152,12 @@ def test_kk_baru_from_submission_to_completion_with_a_return(client, presets):
 
 def test_stale_version_gets_409(client, presets):
     auth = bearer("waykanan.operator_siak")
-    code = post(client, "/api/v1/cases", {"office": "waykanan", "service": "kk-baru",
-                "applicant_name": "Ani"}, auth).json()["code"]
+    code = post(
+        client,
+        "/api/v1/cases",
+        {"office": "waykanan", "service": "kk-baru", "applicant_name": "Ani"},
+        auth,
+    ).json()["code"]
     url = f"/api/v1/cases/{code}/actions"
     first = post(client, url, {"action": "complete", "version": 1}, auth)
     assert first.status_code == 200
@@ -143,8 +167,17 @@ def test_stale_version_gets_409(client, presets):
 
 def test_bad_input_is_422_with_indonesian_message(client, presets):
     auth = bearer("waykanan.operator_siak")
-    response = post(client, "/api/v1/cases", {"office": "waykanan", "service": "kk-baru",
-                    "applicant_name": "Ani", "applicant_nik": "1808013102900001"}, auth)
+    response = post(
+        client,
+        "/api/v1/cases",
+        {
+            "office": "waykanan",
+            "service": "kk-baru",
+            "applicant_name": "Ani",
+            "applicant_nik": "1808013102900001",
+        },
+        auth,
+    )
     assert response.status_code == 422
     body = response.json()
     assert body["code"] == "nik_date"
@@ -155,8 +188,9 @@ def test_bad_input_is_422_with_indonesian_message(client, presets):
 
 def test_malformed_json_is_400_not_500(client, presets):
     auth = bearer("waykanan.operator_siak")
-    response = client.post("/api/v1/cases", data="{not json", content_type="application/json",
-                           **auth)
+    response = client.post(
+        "/api/v1/cases", data="{not json", content_type="application/json", **auth
+    )
     assert response.status_code == 400
     assert response.json()["code"] == "bad_request"
 
@@ -169,24 +203,36 @@ def test_no_or_wrong_token_is_401(client, presets):
 
 def test_other_offices_requests_are_invisible(client, presets):
     mine = bearer("waykanan.operator_siak")
-    code = post(client, "/api/v1/cases", {"office": "waykanan", "service": "kk-baru",
-                "applicant_name": "Ani"}, mine).json()["code"]
+    code = post(
+        client,
+        "/api/v1/cases",
+        {"office": "waykanan", "service": "kk-baru", "applicant_name": "Ani"},
+        mine,
+    ).json()["code"]
     stranger = bearer("solok.operator_marawa")
     assert client.get(f"/api/v1/cases/{code}", **stranger).status_code == 404
     assert client.get("/api/v1/cases", **stranger).json()["count"] == 0
     act = post(client, f"/api/v1/cases/{code}/actions", {"action": "complete"}, stranger)
     assert act.status_code == 404
     # Nor can they file a request in another office.
-    other = post(client, "/api/v1/cases", {"office": "waykanan", "service": "kk-baru",
-                 "applicant_name": "X"}, stranger)
+    other = post(
+        client,
+        "/api/v1/cases",
+        {"office": "waykanan", "service": "kk-baru", "applicant_name": "X"},
+        stranger,
+    )
     assert other.status_code == 404
 
 
 def test_case_list_filters_by_role_status_and_mine(client, presets):
     auth = bearer("waykanan.operator_siak")
     for name in ("A", "B", "C"):
-        post(client, "/api/v1/cases", {"office": "waykanan", "service": "kk-baru",
-             "applicant_name": name}, auth)
+        post(
+            client,
+            "/api/v1/cases",
+            {"office": "waykanan", "service": "kk-baru", "applicant_name": name},
+            auth,
+        )
     listed = client.get("/api/v1/cases?role=operator_siak&status=submitted", **auth).json()
     assert listed["count"] == 3
     claimed = client.post("/api/v1/offices/waykanan/queues/operator_siak/claim-next", **auth)
@@ -208,7 +254,11 @@ def test_healthz(client, db):
 
 def test_openapi_document_lists_the_endpoints(client, db):
     paths = client.get("/api/openapi.json").json()["paths"]
-    for path in ("/api/v1/offices", "/api/v1/cases", "/api/v1/cases/{code}",
-                 "/api/v1/cases/{code}/actions",
-                 "/api/v1/offices/{office}/services/{service}/sop"):
+    for path in (
+        "/api/v1/offices",
+        "/api/v1/cases",
+        "/api/v1/cases/{code}",
+        "/api/v1/cases/{code}/actions",
+        "/api/v1/offices/{office}/services/{service}/sop",
+    ):
         assert path in paths

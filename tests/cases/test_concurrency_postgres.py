@@ -58,7 +58,7 @@ def test_two_officers_claiming_at_once_never_get_the_same_request():
     def drain(user):
         def claim_all():
             got = []
-            while (case := services.claim_next(office=office, role="operator", user=user)):
+            while case := services.claim_next(office=office, role="operator", user=user):
                 got.append(case.code)
             return got
 

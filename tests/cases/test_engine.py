@@ -21,9 +21,7 @@ def office(make_office):
 
 @pytest.fixture
 def people(office):
-    return {
-        code: staff(office, code) for code in ("operator", "kasi", "kadis", "admin_db")
-    }
+    return {code: staff(office, code) for code in ("operator", "kasi", "kadis", "admin_db")}
 
 
 def submit(office, now=MONDAY_9, **kwargs):
@@ -208,7 +206,10 @@ def test_request_keeps_its_sop_version_when_a_new_one_is_loaded(office, people):
     from tests.factories import SIMPLE_SOP
 
     case = submit(office)
-    changed = SIMPLE_SOP.format(office=office.code).replace("minutes: 10\n    actions:\n      - {kind: complete}", "minutes: 20\n    actions:\n      - {kind: complete}")
+    changed = SIMPLE_SOP.format(office=office.code).replace(
+        "minutes: 10\n    actions:\n      - {kind: complete}",
+        "minutes: 20\n    actions:\n      - {kind: complete}",
+    )
     definition, errors = parse_text(changed)
     assert not errors
     version, new = load_definition(definition)

@@ -72,9 +72,7 @@ class EngineProperties(TestCase):
     def test_any_sequence_keeps_the_case_consistent(self, data):
         service = data.draw(st.sampled_from(self.services), label="service")
         office = service.office
-        holders = list(
-            StaffRole.objects.filter(role__office=office).select_related("user", "role")
-        )
+        holders = list(StaffRole.objects.filter(role__office=office).select_related("user", "role"))
         definition = service.sop.current_version.parsed
         action_ids = sorted({a.id for s in definition.all_steps for a in s.actions})
         now = START
@@ -113,7 +111,10 @@ class EngineProperties(TestCase):
                     expected = expected_outcome(before, holder.user, move, note)
                     try:
                         services.perform_action(
-                            case.code, actor=Actor.staff(holder.user), action=move, note=note,
+                            case.code,
+                            actor=Actor.staff(holder.user),
+                            action=move,
+                            note=note,
                             now=now,
                         )
                     except LayanError as exc:

@@ -446,7 +446,7 @@ def test_steps_out_of_order_are_refused():
 
 def test_duplicate_step_number_is_refused():
     text = variant(lambda d: step(d, 4).update(number=3))
-    assert_error(refused(text), "4", "step number 3", "expected 4")
+    assert_error(refused(text), "4", "duplicate step number 3")
 
 
 def test_gap_in_step_numbers_is_refused():

@@ -59,7 +59,8 @@ class Command(BaseCommand):
 
     @staticmethod
     def _password_hint() -> str:
-        return "demo" if settings.LAYAN_DEMO_PASSWORD == "demo" else "$LAYAN_DEMO_PASSWORD"
+        default = settings.LAYAN_DEMO_PASSWORD == "demo"  # noqa: S105 - the documented demo value
+        return "demo" if default else "$LAYAN_DEMO_PASSWORD"
 
     @staticmethod
     def _columns(names: list[str], per_line: int = 3) -> list[str]:

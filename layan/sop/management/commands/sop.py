@@ -26,9 +26,8 @@ class Command(BaseCommand):
             if errors:
                 continue
             if options["subcommand"] == "validate":
-                self.stdout.write(
-                    f"{path}: ok ({len(definition.steps)} steps, {definition.total_minutes} minutes)"
-                )
+                steps, minutes = len(definition.steps), definition.total_minutes
+                self.stdout.write(f"{path}: ok ({steps} steps, {minutes} minutes)")
                 continue
             try:
                 version, new = load_file(path)
