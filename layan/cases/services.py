@@ -248,7 +248,9 @@ def perform_action(
         cal = sla.calendar_for(case.office)
         if case.status == Status.WAITING_APPLICANT:
             _resume_clocks(case, definition, cal, now)
-        if data:
+        if chosen.kind == "request_documents":
+            data = {"items": _requested_items(case, (data or {}).get("items"))}
+        elif data:
             case.form_data = {**case.form_data, **data}
         role = acting_role(definition, step) if actor.kind == "staff" else ""
         target = resolve_target(definition, step, chosen)
@@ -275,6 +277,20 @@ def perform_action(
         case.version += 1
         case.save()
     return case
+
+
+def _requested_items(case: Case, items: Any) -> list[str]:
+    """The requirement codes an officer asks the applicant for (empty: see the note)."""
+    if items is None:
+        return []
+    known = set(case.service.requirements.values_list("code", flat=True))
+    if not isinstance(items, list) or not all(isinstance(i, str) and i in known for i in items):
+        raise Invalid(
+            _("Ask only for requirements of this service: %(codes)s.")
+            % {"codes": ", ".join(sorted(known))},
+            "items_invalid",
+        )
+    return list(dict.fromkeys(items))
 
 
 def documents_received(

@@ -74,7 +74,13 @@ def parse_nik(raw: str) -> Nik:
             _("A NIK has 16 digits; this one has %(n)d.") % {"n": len(value)},
         )
     if value[:2] == "00" or value[2:4] == "00" or value[4:6] == "00":
-        raise NikError("nik_region", _("The first six digits of a NIK are a region code."))
+        raise NikError(
+            "nik_region",
+            _(
+                "The first six digits of a NIK are the region code (province, regency, district, "
+                "2 digits each); none of them can be 00."
+            ),
+        )
     day, month, year2 = int(value[6:8]), int(value[8:10]), int(value[10:12])
     female = day > 40
     if female:

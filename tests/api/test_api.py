@@ -262,3 +262,61 @@ def test_openapi_document_lists_the_endpoints(client, db):
         "/api/v1/offices/{office}/services/{service}/sop",
     ):
         assert path in paths
+
+
+def test_documents_requested_then_received_at_the_counter(client, presets):
+    auth = bearer("waykanan.operator_siak")
+    code = post(
+        client,
+        "/api/v1/cases",
+        {"office": "waykanan", "service": "kk-baru", "applicant_name": "Ani"},
+        auth,
+    ).json()["code"]
+    url = f"/api/v1/cases/{code}/actions"
+    bad = post(
+        client,
+        url,
+        {"action": "request_documents", "note": "Kurang", "data": {"items": ["nope"]}},
+        auth,
+    )
+    assert bad.status_code == 422 and bad.json()["code"] == "items_invalid"
+    from layan.offices.models import Requirement
+
+    item = (
+        Requirement.objects.filter(service__office__code="waykanan", service__code="kk-baru")
+        .first()
+        .code
+    )
+    asked = post(
+        client,
+        url,
+        {"action": "request_documents", "note": "Foto buram", "data": {"items": [item]}},
+        auth,
+    ).json()
+    assert asked["status"] == "waiting_applicant" and asked["paused"] is True
+    assert asked["events"][-1]["kind"] == "request_documents"
+    assert asked["form_data"] == {}
+    back = post(
+        client, f"/api/v1/cases/{code}/documents-received", {"note": "Diserahkan di loket"}, auth
+    )
+    assert back.status_code == 200, back.content
+    body = back.json()
+    assert body["status"] == "in_progress" and body["paused"] is False and body["step"] == "2"
+    again = post(client, f"/api/v1/cases/{code}/documents-received", {}, auth)
+    assert again.status_code == 409 and again.json()["code"] == "not_waiting"
+
+
+def test_claim_and_release_a_request(client, presets):
+    auth = bearer("waykanan.operator_siak")
+    code = post(
+        client,
+        "/api/v1/cases",
+        {"office": "waykanan", "service": "kk-baru", "applicant_name": "Ani"},
+        auth,
+    ).json()["code"]
+    claimed = client.post(f"/api/v1/cases/{code}/claim", **auth)
+    assert claimed.status_code == 200 and claimed.json()["assigned_to"]
+    other = bearer("waykanan.operator_capil")
+    assert client.post(f"/api/v1/cases/{code}/claim", **other).status_code == 403
+    released = client.post(f"/api/v1/cases/{code}/release", **auth)
+    assert released.status_code == 200 and released.json()["assigned_to"] is None
