@@ -562,36 +562,20 @@ def sweep_overdue(now: datetime | None = None) -> int:
                 continue
             have = set(case.flags.values_list("code", flat=True))
             key = case.current_step.key
-            if case.step_due_at and case.step_due_at < now and FLAG_STEP_OVERDUE not in have:
-                note = _("Step %(step)s is past its standard time.") % {"step": key}
-                CaseFlag.objects.create(
-                    case=case, code=FLAG_STEP_OVERDUE, note=note, created_at=now
-                )
+            clocks = (
+                (
+                    FLAG_STEP_OVERDUE,
+                    case.step_due_at,
+                    _("Step %(step)s is past its standard time.") % {"step": key},
+                ),
+                (FLAG_OVERDUE, case.due_at, _("The request is past its overall deadline.")),
+            )
+            for flag, due, note in clocks:
+                if due is None or due >= now or flag in have:
+                    continue
+                CaseFlag.objects.create(case=case, code=flag, note=str(note), created_at=now)
                 _append(
-                    case,
-                    Actor.system(),
-                    "alert",
-                    "alert",
-                    key,
-                    key,
-                    now,
-                    str(note),
-                    {"flag": FLAG_STEP_OVERDUE},
-                )
-                flagged += 1
-            if case.due_at and case.due_at < now and FLAG_OVERDUE not in have:
-                note = _("The request is past its overall deadline.")
-                CaseFlag.objects.create(case=case, code=FLAG_OVERDUE, note=note, created_at=now)
-                _append(
-                    case,
-                    Actor.system(),
-                    "alert",
-                    "alert",
-                    key,
-                    key,
-                    now,
-                    str(note),
-                    {"flag": FLAG_OVERDUE},
+                    case, Actor.system(), "alert", "alert", key, key, now, str(note), {"flag": flag}
                 )
                 flagged += 1
     if flagged:

@@ -513,6 +513,8 @@ def _check_graph(definition: SopDefinition, out: _Collector) -> None:
         if step.intake and seen_regular:
             out.add(step.key, "intake steps must all come before the other steps")
         seen_regular = seen_regular or not step.intake
+        if (step.intake or step.auto) and not any(a.kind in FORWARD_KINDS for a in step.actions):
+            out.add(step.key, "an intake or auto step needs a complete action to go on")
 
     for step in definition.all_steps:
         edges[step.key] = set()
@@ -525,6 +527,16 @@ def _check_graph(definition: SopDefinition, out: _Collector) -> None:
                 continue
             if target != END and target not in main and target not in side:
                 out.add(step.key, f"action {action.id} goes to step {target}, which does not exist")
+                continue
+            entering_intake = target in main and main[target].intake and not step.intake
+            if entering_intake or (
+                target in main and main[target].auto and action.kind == "return"
+            ):
+                out.add(
+                    step.key,
+                    f"{action.kind} to step {target}, which is done by the submission or"
+                    " automatically; use request_documents to ask the applicant",
+                )
                 continue
             if action.kind == "escalate" and target == END:
                 out.add(step.key, "escalate must go to a side step or a later step, not the end")

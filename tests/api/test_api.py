@@ -22,6 +22,13 @@ def post(client, url, body, auth):
     return client.post(url, data=json.dumps(body), content_type="application/json", **auth)
 
 
+def new_kk_case(client, auth, name="Ani") -> str:
+    body = {"office": "waykanan", "service": "kk-baru", "applicant_name": name}
+    response = post(client, "/api/v1/cases", body, auth)
+    assert response.status_code == 201, response.content
+    return response.json()["code"]
+
+
 SEED_FLOWS = [
     # office, service, steps, total minutes
     ("solok", "ktp-el", 7, 18),
@@ -152,12 +159,7 @@ def test_kk_baru_from_submission_to_completion_with_a_return(client, presets):
 
 def test_stale_version_gets_409(client, presets):
     auth = bearer("waykanan.operator_siak")
-    code = post(
-        client,
-        "/api/v1/cases",
-        {"office": "waykanan", "service": "kk-baru", "applicant_name": "Ani"},
-        auth,
-    ).json()["code"]
+    code = new_kk_case(client, auth)
     url = f"/api/v1/cases/{code}/actions"
     first = post(client, url, {"action": "complete", "version": 1}, auth)
     assert first.status_code == 200
@@ -203,12 +205,7 @@ def test_no_or_wrong_token_is_401(client, presets):
 
 def test_other_offices_requests_are_invisible(client, presets):
     mine = bearer("waykanan.operator_siak")
-    code = post(
-        client,
-        "/api/v1/cases",
-        {"office": "waykanan", "service": "kk-baru", "applicant_name": "Ani"},
-        mine,
-    ).json()["code"]
+    code = new_kk_case(client, mine)
     stranger = bearer("solok.operator_marawa")
     assert client.get(f"/api/v1/cases/{code}", **stranger).status_code == 404
     assert client.get("/api/v1/cases", **stranger).json()["count"] == 0
@@ -227,12 +224,7 @@ def test_other_offices_requests_are_invisible(client, presets):
 def test_case_list_filters_by_role_status_and_mine(client, presets):
     auth = bearer("waykanan.operator_siak")
     for name in ("A", "B", "C"):
-        post(
-            client,
-            "/api/v1/cases",
-            {"office": "waykanan", "service": "kk-baru", "applicant_name": name},
-            auth,
-        )
+        new_kk_case(client, auth, name)
     listed = client.get("/api/v1/cases?role=operator_siak&status=submitted", **auth).json()
     assert listed["count"] == 3
     claimed = client.post("/api/v1/offices/waykanan/queues/operator_siak/claim-next", **auth)
@@ -266,12 +258,7 @@ def test_openapi_document_lists_the_endpoints(client, db):
 
 def test_documents_requested_then_received_at_the_counter(client, presets):
     auth = bearer("waykanan.operator_siak")
-    code = post(
-        client,
-        "/api/v1/cases",
-        {"office": "waykanan", "service": "kk-baru", "applicant_name": "Ani"},
-        auth,
-    ).json()["code"]
+    code = new_kk_case(client, auth)
     url = f"/api/v1/cases/{code}/actions"
     bad = post(
         client,
@@ -308,12 +295,7 @@ def test_documents_requested_then_received_at_the_counter(client, presets):
 
 def test_claim_and_release_a_request(client, presets):
     auth = bearer("waykanan.operator_siak")
-    code = post(
-        client,
-        "/api/v1/cases",
-        {"office": "waykanan", "service": "kk-baru", "applicant_name": "Ani"},
-        auth,
-    ).json()["code"]
+    code = new_kk_case(client, auth)
     claimed = client.post(f"/api/v1/cases/{code}/claim", **auth)
     assert claimed.status_code == 200 and claimed.json()["assigned_to"]
     other = bearer("waykanan.operator_capil")

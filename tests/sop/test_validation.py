@@ -272,8 +272,8 @@ def test_complete_into_a_side_step_is_refused():
 
 
 def test_escalate_to_an_earlier_main_step_is_refused():
-    text = variant(lambda d: step(d, 4)["actions"].append({"kind": "escalate", "to": 2}))
-    assert_error(refused(text), "4", "escalate to step 2", "not a later step")
+    text = variant(lambda d: step(d, 4)["actions"].append({"kind": "escalate", "to": 3}))
+    assert_error(refused(text), "4", "escalate to step 3", "not a later step")
 
 
 def test_approve_may_skip_ahead_to_a_later_step():
@@ -354,26 +354,26 @@ def test_step_without_any_action_is_refused(actions):
 
 
 def test_cycle_with_no_exit_is_refused():
-    # 2 -> 3 (complete) and 3 -> 2 (return) is the only way on from step 3: the two steps reach
-    # each other and never the end. Steps 4..6 are cut off by the same edit.
+    # 3 -> 4 (complete) and 4 -> 3 (return) is the only way on from step 4: the steps reach
+    # each other and never the end. Steps 5..6 are cut off by the same edit.
     def edit(d):
-        step(d, 3)["actions"] = [{"kind": "return", "to": 2}]
+        step(d, 4)["actions"] = [{"kind": "return", "to": 3}]
 
     errors = refused(variant(edit))
-    assert_error(errors, "2", "cycle with no exit", "2, 3")
-    assert_error(errors, "3", "cycle with no exit", "2, 3")
+    assert_error(errors, "3", "cycle with no exit", "3, 4")
+    assert_error(errors, "4", "cycle with no exit", "3, 4")
 
 
 def test_cycle_with_no_exit_through_a_side_step_is_refused():
-    # 3 escalates to the side step, which goes back to 2, which completes to 3 again: a genuine
-    # cycle (every step on it reaches the others) with no way to the end.
+    # 3 escalates to the side step, which goes back to 3: a genuine cycle (every step on it
+    # reaches the others) with no way to the end.
     def edit(d):
         step(d, 3)["actions"] = [{"kind": "escalate", "to": "data_ganda"}]
-        step(d, "data_ganda")["actions"] = [{"kind": "complete", "to": 2}]
+        step(d, "data_ganda")["actions"] = [{"kind": "complete", "to": 3}]
 
     errors = refused(variant(edit))
-    for key in ("2", "3", "data_ganda"):
-        assert_error(errors, key, "cycle with no exit", "2, 3, data_ganda")
+    for key in ("3", "data_ganda"):
+        assert_error(errors, key, "cycle with no exit", "3, data_ganda")
 
 
 def test_cycle_with_an_exit_is_accepted():
@@ -741,3 +741,29 @@ def test_layan_cli_validate_exits_non_zero_and_names_file_step_and_problem(tmp_p
     assert result.returncode != 0
     assert f"{broken_file}: step 4: {BROKEN_MESSAGE}" in result.stderr
     assert "ok" not in result.stdout
+
+
+def test_intake_step_without_a_way_forward_is_refused():
+    data = yaml.safe_load(BASE)
+    first = data["steps"][0]
+    assert first.get("intake")
+    first["actions"] = [{"kind": "reject"}]
+    errors = refused(yaml.safe_dump(data, allow_unicode=True))
+    assert_error(errors, "1", "needs a complete action")
+
+
+def test_return_to_an_intake_step_is_refused():
+    data = yaml.safe_load(BASE)
+    intake = [s["number"] for s in data["steps"] if s.get("intake")]
+    later = next(s for s in data["steps"] if not s.get("intake") and s.get("role") != "bot")
+    later["actions"].append({"id": "back_to_intake", "kind": "return", "to": intake[-1]})
+    errors = refused(yaml.safe_dump(data, allow_unicode=True))
+    assert_error(errors, str(later["number"]), "use request_documents")
+
+
+def test_no_action_may_enter_an_intake_step_again():
+    data = yaml.safe_load(BASE)
+    side = data["side_steps"][0]
+    side["actions"] = [{"kind": "complete", "to": 1}]
+    errors = refused(yaml.safe_dump(data, allow_unicode=True))
+    assert_error(errors, side["key"], "done by the submission")
