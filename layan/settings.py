@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_tasks",
     "django_tasks_db",
+    "ninja",  # serves the API docs (Swagger UI) from its own static files, not a CDN
     "layan.core",
     "layan.offices",
     "layan.sop",

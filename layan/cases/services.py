@@ -22,7 +22,6 @@ from django.utils.translation import gettext_lazy as _
 from layan.cases import sla
 from layan.cases.codes import new_code
 from layan.cases.models import (
-    OPEN,
     Case,
     CaseEvent,
     CaseFlag,
@@ -581,7 +580,3 @@ def sweep_overdue(now: datetime | None = None) -> int:
     if flagged:
         logger.info("flagged %d overdue request clock(s)", flagged)
     return flagged
-
-
-def open_statuses() -> tuple[str, ...]:
-    return tuple(s.value for s in OPEN)

@@ -10,7 +10,7 @@ from django.db import transaction
 
 from layan.core.errors import Invalid
 from layan.offices.catalogue import PRESETS_DIR, load_office, load_services, read_catalogue
-from layan.offices.models import Office, Role, StaffRole
+from layan.offices.models import Role, StaffRole
 from layan.sop.definition import read_file
 from layan.sop.services import load_definition
 
@@ -22,7 +22,6 @@ DEMO_OFFICES = ("solok", "waykanan", "balangan", "metro", "keliling")
 class LoadReport:
     offices: list[str] = field(default_factory=list)
     new_versions: list[str] = field(default_factory=list)
-    users: list[str] = field(default_factory=list)
 
 
 def load_presets(report: LoadReport | None = None) -> LoadReport:
@@ -77,7 +76,3 @@ def create_demo_staff(password: str) -> list[str]:
             admin.set_password(password)
             admin.save()
     return ["admin", *sorted(usernames)]
-
-
-def demo_offices() -> list[Office]:
-    return list(Office.objects.filter(code__in=DEMO_OFFICES).order_by("code"))

@@ -95,7 +95,3 @@ class SopStep(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key}. {self.activity[:60]}"
-
-    @property
-    def definition(self):
-        return self.version.parsed.step(self.key)
