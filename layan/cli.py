@@ -8,11 +8,36 @@ import os
 import sys
 
 
+def _demo_environment(args: list[str]) -> None:
+    """``layan demo`` runs the whole loop on one machine: the Graph API stand-in and the phone
+    simulator are switched on and pointed at this very server, unless configured otherwise."""
+    port = "8000"
+    for index, arg in enumerate(args):
+        if arg == "--port" and index + 1 < len(args):
+            port = args[index + 1]
+        elif arg.startswith("--port="):
+            port = arg.split("=", 1)[1]
+    base = f"http://127.0.0.1:{port}"
+    defaults = {
+        "LAYAN_STANDIN": "true",
+        "WHATSAPP_GRAPH_URL": f"{base}/graph",
+        "LAYAN_STANDIN_WEBHOOK_URL": f"{base}/webhooks/whatsapp",
+        "WHATSAPP_APP_SECRET": "demo-app-secret",
+        "WHATSAPP_VERIFY_TOKEN": "demo-verify-token",
+        "WHATSAPP_ACCESS_TOKEN": "demo-access-token",
+    }
+    for name, value in defaults.items():
+        os.environ.setdefault(name, value)
+
+
 def main(argv: list[str] | None = None) -> None:
+    args = sys.argv[1:] if argv is None else argv
+    if args[:1] == ["demo"]:
+        _demo_environment(args[1:])
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "layan.settings")
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(["layan", *(sys.argv[1:] if argv is None else argv)])
+    execute_from_command_line(["layan", *args])
 
 
 if __name__ == "__main__":

@@ -51,6 +51,8 @@ INSTALLED_APPS = [
     "layan.sop",
     "layan.cases",
     "layan.registry",
+    "layan.whatsapp",
+    "layan.bot",
     "layan.api",
 ]
 
@@ -162,6 +164,28 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
+# WhatsApp Cloud API (Graph). Per-number tokens stored on a channel override the access token.
+WHATSAPP_APP_SECRET = os.environ.get("WHATSAPP_APP_SECRET", "")
+WHATSAPP_VERIFY_TOKEN = os.environ.get("WHATSAPP_VERIFY_TOKEN", "")
+WHATSAPP_ACCESS_TOKEN = os.environ.get("WHATSAPP_ACCESS_TOKEN", "")
+WHATSAPP_GRAPH_URL = os.environ.get("WHATSAPP_GRAPH_URL", "https://graph.facebook.com").rstrip("/")
+WHATSAPP_API_VERSION = os.environ.get("WHATSAPP_API_VERSION", "v23.0")
+WHATSAPP_MEDIA_MAX_BYTES = {
+    "image": int(os.environ.get("WHATSAPP_MAX_IMAGE_BYTES", 5 * 1024 * 1024)),
+    "document": int(os.environ.get("WHATSAPP_MAX_DOCUMENT_BYTES", 16 * 1024 * 1024)),
+}
+WHATSAPP_SEND_RATE = float(os.environ.get("WHATSAPP_SEND_RATE", "70"))  # per number, per second
+# The local stand-in of the Graph API (and the phone simulator): on in `layan demo` only.
+LAYAN_STANDIN = env_bool("LAYAN_STANDIN", False)
+LAYAN_STANDIN_WEBHOOK_URL = os.environ.get(
+    "LAYAN_STANDIN_WEBHOOK_URL", "http://127.0.0.1:8000/webhooks/whatsapp"
+)
+if LAYAN_STANDIN:
+    INSTALLED_APPS.append("layan.standin")
+
 # Periodic work (the task API has no cron): seconds between runs of each periodic task.
-LAYAN_PERIODIC_SECONDS = {"layan.cases.tasks.sweep_overdue": 60}
+LAYAN_PERIODIC_SECONDS = {
+    "layan.cases.tasks.sweep_overdue": 60,
+    "layan.whatsapp.tasks.sweep": 10,
+}
 LAYAN_DEMO_PASSWORD = os.environ.get("LAYAN_DEMO_PASSWORD", "demo")

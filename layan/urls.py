@@ -1,5 +1,6 @@
+from django.conf import settings
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
 from layan.api.v1 import api
 from layan.core import views
@@ -9,4 +10,12 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
+    path("webhooks/", include("layan.whatsapp.urls")),
 ]
+
+if settings.LAYAN_STANDIN:
+    # The local Graph API stand-in and the phone simulator: demo and tests only.
+    urlpatterns += [
+        path("graph/", include("layan.standin.urls")),
+        path("dev/phone/", include("layan.standin.phone_urls")),
+    ]

@@ -1,11 +1,8 @@
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
-
-os.environ.setdefault("LAYAN_TASK_BACKEND", "immediate")
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 
@@ -24,9 +21,3 @@ def make_office(db):
     from tests.factories import make_office
 
     return make_office
-
-
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    # Real hashing costs ~0.3 s per user; tests create dozens.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -37,6 +37,7 @@ def test_demo_serves_seed_offices_and_runs_the_task_worker(tmp_path):
         "LAYAN_DATA_DIR": str(tmp_path),
         "LAYAN_TASK_BACKEND": "db",
         "LAYAN_DEMO_PASSWORD": "rahasia-demo",
+        "DJANGO_SETTINGS_MODULE": "layan.settings",
     }
     env.pop("DATABASE_URL", None)
     proc = subprocess.Popen(  # noqa: S603 - our own command

@@ -530,6 +530,26 @@ def _assign(case: Case, user, now: datetime) -> None:
     case.save()
 
 
+# --------------------------------------------------------------------------- flags
+
+
+def flag_case(case: Case | int, code: str, note: str, *, now: datetime | None = None) -> bool:
+    """Put a flag on an open request for staff (once) and record it in the history."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        pk = case.pk if isinstance(case, Case) else case
+        case = Case.objects.select_for_update(of=("self",)).select_related("current_step").get(
+            pk=pk
+        )
+        _flag, created = CaseFlag.objects.get_or_create(
+            case=case, code=code, defaults={"note": str(note)[:300], "created_at": now}
+        )
+        if created:
+            key = case.current_step.key if case.current_step_id else ""
+            _append(case, Actor.system(), "flag", "flag", key, key, now, str(note), {"flag": code})
+    return created
+
+
 # --------------------------------------------------------------------------- SLA sweep
 
 

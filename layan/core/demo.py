@@ -13,6 +13,7 @@ from layan.offices.catalogue import PRESETS_DIR, load_office, load_services, rea
 from layan.offices.models import Role, StaffRole
 from layan.sop.definition import read_file
 from layan.sop.services import load_definition
+from layan.whatsapp.services import install_default_templates
 
 SOP_PRESETS_DIR = Path(__file__).resolve().parents[1] / "sop" / "presets"
 DEMO_OFFICES = ("solok", "waykanan", "balangan", "metro", "keliling")
@@ -49,6 +50,8 @@ def load_presets(report: LoadReport | None = None) -> LoadReport:
                 report.new_versions.append(str(version))
         for data in catalogues:
             load_services(offices[data["code"]], data)
+        for office in offices.values():
+            install_default_templates(office)
     report.offices = sorted(offices)
     return report
 

@@ -130,6 +130,8 @@ def validate_catalogue(data: Any) -> list[str]:
         elif prefix in prefixes:
             problems.append(f"{where}: prefix {prefix} is used by another service")
         prefixes.add(prefix)
+        if len(service.get("short_name") or service.get("name") or "") > 24:
+            problems.append(f"{where}: a name over 24 characters needs a short_name (≤ 24)")
         for field in ("name", "sop", "output"):
             if not service.get(field):
                 problems.append(f"{where}: {field} is missing")
@@ -223,6 +225,7 @@ def load_services(office: Office, data: dict[str, Any]) -> list[Service]:
             code=item["code"],
             defaults={
                 "name": item["name"],
+                "short_name": item.get("short_name") or "",
                 "prefix": item["prefix"],
                 "sop": sop,
                 "output": item["output"],

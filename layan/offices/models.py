@@ -146,6 +146,12 @@ class Service(models.Model):
     office = models.ForeignKey(Office, models.CASCADE, related_name="services")
     code = models.SlugField(_("code"), max_length=40)
     name = models.CharField(_("name"), max_length=160)
+    short_name = models.CharField(
+        _("short name"),
+        max_length=24,
+        blank=True,
+        help_text=_("At most 24 characters: the title in WhatsApp menus (the name when empty)."),
+    )
     prefix = models.CharField(
         _("tracking code prefix"),
         max_length=4,
@@ -173,6 +179,10 @@ class Service(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.office.code})"
+
+    @property
+    def menu_title(self) -> str:
+        return self.short_name or self.name
 
 
 class Requirement(models.Model):
@@ -218,6 +228,19 @@ class Channel(models.Model):
     label = models.CharField(_("label"), max_length=120)
     services = models.ManyToManyField(Service, related_name="channels", blank=True)
     is_active = models.BooleanField(_("active"), default=True)
+    access_token = models.CharField(
+        _("access token"),
+        max_length=512,
+        blank=True,
+        help_text=_("Overrides WHATSAPP_ACCESS_TOKEN for this number when set."),
+    )
+    # Set when Meta refuses the token (error 190): nothing is sent until an administrator
+    # fixes the token and clears this; queued messages wait, none is lost.
+    sending_paused_at = models.DateTimeField(_("sending paused at"), null=True, blank=True)
+    paused_reason = models.CharField(_("why sending is paused"), max_length=300, blank=True)
+    # One sender per number at a time (keeps the per-number rate); a lease, not a lock, so no
+    # database transaction is held open while talking to Meta.
+    send_lease_until = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("WhatsApp number")

@@ -229,7 +229,7 @@ def test_any_well_formed_nik_parses_and_round_trips(
     # birth_date agrees with the date up to the century, in the last hundred years.
     birth = parsed.birth_date(TODAY)
     assert (birth.day, birth.month, birth.year % 100) == (born.day, born.month, born.year % 100)
-    assert date(TODAY.year - 100, TODAY.month, 1) < date(birth.year, birth.month, 1) <= TODAY
+    assert date(TODAY.year - 100, TODAY.month, TODAY.day) < birth <= TODAY
 
 
 # A character that survives clean_nik and is not a digit (str.isdecimal is re's \d for str).

@@ -1,0 +1,220 @@
+"""The durable inbox: store the webhook first, work on it after.
+
+:func:`store` runs in the webhook request and only writes the raw body. :func:`process` runs in
+the background: it records statuses and messages under Meta's ids (so a replay finds them and
+does nothing twice), downloads media, and hands each new message to the bot exactly once. A crash
+anywhere leaves the event unprocessed, and :func:`sweep` picks it up again.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+from datetime import datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from layan.offices.models import Channel
+from layan.whatsapp import media as media_service
+from layan.whatsapp import outbox
+from layan.whatsapp.graph import GraphClient, client_for
+from layan.whatsapp.models import (
+    Conversation,
+    Identity,
+    InboundEvent,
+    InboundMessage,
+    MessageStatus,
+)
+from layan.whatsapp.parsing import Message, StatusUpdate, parse_webhook, phone_number_ids
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 12
+SWEEP_GRACE = timedelta(seconds=30)
+MEDIA_KINDS = ("image", "document", "audio", "voice", "video", "sticker")
+DOWNLOAD_KINDS = ("image", "document")
+
+
+def store(body: bytes, payload: dict) -> InboundEvent:
+    """Keep the raw event (its signature already checked); the caller acknowledges after this."""
+    ids = phone_number_ids(payload)
+    event = InboundEvent.objects.create(
+        body=body.decode("utf-8"),
+        phone_number_id=ids[0] if ids else "",
+        next_attempt_at=timezone.now() + SWEEP_GRACE,
+    )
+    event_id = event.pk
+    transaction.on_commit(lambda: _enqueue(event_id))
+    return event
+
+
+def _enqueue(event_id: int) -> None:
+    from layan.whatsapp.tasks import process_event
+
+    try:
+        process_event.enqueue(event_id)
+    except Exception:  # the sweep processes it anyway
+        logger.exception("could not enqueue inbound event %s", event_id)
+
+
+def process(event_id: int, *, client: GraphClient | None = None, now: datetime | None = None):
+    """Work through one stored event; idempotent, and retried with backoff when it fails."""
+    event = InboundEvent.objects.filter(pk=event_id, processed_at__isnull=True).first()
+    if event is None:
+        return
+    try:
+        parsed = parse_webhook(json.loads(event.body))
+        for problem in parsed.problems:
+            logger.info("event %s: %s", event.pk, problem)
+        for status in parsed.statuses:
+            _record_status(event, status)
+        channels: dict[str, Channel | None] = {}
+        for message in parsed.messages:
+            if message.phone_number_id not in channels:
+                channels[message.phone_number_id] = (
+                    Channel.objects.select_related("office")
+                    .filter(phone_number_id=message.phone_number_id, is_active=True)
+                    .first()
+                )
+            channel = channels[message.phone_number_id]
+            if channel is None:
+                logger.warning(
+                    "message %s for unknown number %s kept, not answered",
+                    message.message_id,
+                    message.phone_number_id,
+                )
+            _record_message(event, message, channel, client, now)
+        known = next((c for c in channels.values() if c is not None), None)
+        InboundEvent.objects.filter(pk=event.pk).update(
+            processed_at=timezone.now(), channel=known, last_error=""
+        )
+    except Exception as exc:
+        attempts = event.attempts + 1
+        delay = min(3600.0, 5 * 2**attempts) * (0.5 + random.random() / 2)  # noqa: S311
+        InboundEvent.objects.filter(pk=event.pk).update(
+            attempts=attempts,
+            next_attempt_at=timezone.now() + timedelta(seconds=delay),
+            last_error=f"{type(exc).__name__}: {exc}"[:2000],
+        )
+        logger.exception("inbound event %s failed (attempt %s)", event.pk, attempts)
+
+
+def sweep(now: datetime | None = None, limit: int = 200) -> int:
+    """Process events left behind by a crash or a failure, oldest first."""
+    now = now or timezone.now()
+    pending = list(
+        InboundEvent.objects.filter(
+            processed_at__isnull=True, next_attempt_at__lte=now, attempts__lt=MAX_ATTEMPTS
+        )
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    for event_id in pending:
+        process(event_id)
+    return len(pending)
+
+
+def _record_status(event: InboundEvent, status: StatusUpdate) -> None:
+    errors = [
+        {"code": e.code, "title": e.title, "message": e.message, "details": e.details}
+        for e in status.errors
+    ]
+    try:
+        with transaction.atomic():
+            MessageStatus.objects.create(
+                message_id=status.message_id,
+                status=status.status,
+                event=event,
+                at=status.timestamp,
+                errors=errors,
+            )
+            first = status.errors[0] if status.errors else None
+            outbox.apply_status(
+                wamid=status.message_id,
+                status=status.status,
+                callback_data=status.callback_data,
+                error_code=first.code if first else None,
+                note=f"{first.code}: {first.title} {first.message}".strip() if first else "",
+                at=status.timestamp,
+            )
+    except IntegrityError:
+        pass  # this (message, status) was recorded before: a replay has no second effect
+
+
+def _identity(message: Message) -> Identity:
+    ident = message.identity
+    identity, created = Identity.objects.get_or_create(
+        key=ident.key,
+        defaults={
+            "wa_id": ident.wa_id or "",
+            "user_id": ident.user_id or "",
+            "phone": ident.phone or "",
+            "name": (ident.name or "")[:200],
+        },
+    )
+    if not created:
+        changes = {
+            field: value
+            for field, value in (
+                ("wa_id", ident.wa_id),
+                ("user_id", ident.user_id),
+                ("phone", ident.phone),
+                ("name", (ident.name or "")[:200]),
+            )
+            if value and getattr(identity, field) != value
+        }
+        if changes:
+            Identity.objects.filter(pk=identity.pk).update(**changes)
+            for field, value in changes.items():
+                setattr(identity, field, value)
+    return identity
+
+
+def _record_message(
+    event: InboundEvent,
+    message: Message,
+    channel: Channel | None,
+    client: GraphClient | None,
+    now: datetime | None,
+) -> None:
+    identity = _identity(message)
+    conversation = None
+    if channel is not None:
+        conversation, _ = Conversation.objects.get_or_create(channel=channel, identity=identity)
+    sent_at = message.timestamp or timezone.now()
+    try:
+        with transaction.atomic():
+            inbound = InboundMessage.objects.create(
+                message_id=message.message_id,
+                event=event,
+                conversation=conversation,
+                identity=identity,
+                kind=message.kind,
+                type=message.type[:40],
+                text=message.text or "",
+                reply_id=(message.reply_id or "")[:256],
+                sent_at=message.timestamp,
+                payload=message.raw,
+                handled_at=None if conversation else timezone.now(),
+            )
+    except IntegrityError:
+        inbound = InboundMessage.objects.get(message_id=message.message_id)
+    if conversation is None or inbound.handled_at is not None:
+        return
+    # The window runs from the resident's latest message; replays never move it back.
+    Conversation.objects.filter(pk=conversation.pk).exclude(last_inbound_at__gte=sent_at).update(
+        last_inbound_at=sent_at
+    )
+    if message.kind in DOWNLOAD_KINDS and message.media is not None:
+        media_service.fetch(inbound, message.media, client or client_for(channel))
+    from layan.bot.engine import handle
+
+    with transaction.atomic():
+        inbound = InboundMessage.objects.select_for_update().get(pk=inbound.pk)
+        if inbound.handled_at is not None:
+            return
+        handle(inbound, now=now)
+        inbound.handled_at = timezone.now()
+        inbound.save(update_fields=["handled_at"])

@@ -1,0 +1,34 @@
+"""Background work of the WhatsApp channel (run by ``layan worker`` or inline in tests)."""
+
+from django.utils import timezone
+from django_tasks import task
+
+from layan.whatsapp import inbox, outbox
+from layan.whatsapp.models import OutboxMessage
+
+
+@task()
+def process_event(event_id: int) -> None:
+    inbox.process(event_id)
+
+
+@task()
+def dispatch_channel(channel_id: int) -> int:
+    return outbox.dispatch(channel_id)
+
+
+@task()
+def sweep() -> dict:
+    """Periodic: events a crash left unprocessed, and numbers with messages due."""
+    events = inbox.sweep()
+    channels = (
+        OutboxMessage.objects.filter(
+            status=OutboxMessage.Status.QUEUED,
+            next_attempt_at__lte=timezone.now(),
+            channel__sending_paused_at__isnull=True,
+        )
+        .values_list("channel_id", flat=True)
+        .distinct()
+    )
+    sent = sum(outbox.dispatch(channel_id) for channel_id in channels)
+    return {"events": events, "sent": sent}

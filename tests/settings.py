@@ -1,0 +1,13 @@
+"""Settings for the test suite: Layan's own, with tasks run inline and the Graph stand-in on."""
+
+import os
+
+os.environ.setdefault("LAYAN_TASK_BACKEND", "immediate")
+os.environ.setdefault("LAYAN_STANDIN", "true")
+os.environ.setdefault("WHATSAPP_APP_SECRET", "test-app-secret")
+os.environ.setdefault("WHATSAPP_VERIFY_TOKEN", "test-verify-token")
+os.environ.setdefault("WHATSAPP_ACCESS_TOKEN", "test-access-token")
+
+from layan.settings import *  # noqa: E402, F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

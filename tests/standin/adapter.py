@@ -1,0 +1,63 @@
+"""Run the real :class:`GraphClient` against the stand-in without a network.
+
+:class:`DjangoTransport` is an httpx transport that hands each request to Django's test
+``Client`` and converts the answer back, so the client's headers, multipart bodies, streaming and
+error parsing all run for real while the stand-in answers in-process.
+"""
+
+from __future__ import annotations
+
+import httpx
+from django.test import Client
+
+from layan.whatsapp.graph import GraphClient
+
+BASE_URL = "http://testserver/graph"
+VERSION = "v23.0"
+TOKEN = "test-access-token"
+
+# Set by the transport itself or by Django from the arguments of Client.generic.
+_SKIP_HEADERS = {"host", "content-length", "content-type", "transfer-encoding"}
+
+
+class DjangoTransport(httpx.BaseTransport):
+    """An ``httpx`` transport backed by ``django.test.Client``; ``requests`` records each call."""
+
+    def __init__(self, client: Client | None = None):
+        self.client = client or Client()
+        self.requests: list[httpx.Request] = []
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        body = request.read()
+        headers = {k: v for k, v in request.headers.items() if k.lower() not in _SKIP_HEADERS}
+        response = self.client.generic(
+            request.method,
+            request.url.raw_path.decode("ascii"),  # path and query string
+            data=body,
+            content_type=request.headers.get("content-type", ""),
+            secure=request.url.scheme == "https",
+            headers=headers,
+        )
+        try:
+            if response.streaming:
+                content = b"".join(response.streaming_content)
+            else:
+                content = response.content
+        finally:
+            response.close()
+        return httpx.Response(
+            response.status_code,
+            headers=[(k, v) for k, v in response.items() if k.lower() != "content-length"],
+            content=content,
+            request=request,
+        )
+
+
+def graph_client(
+    *, token: str = TOKEN, transport: httpx.BaseTransport | None = None
+) -> GraphClient:
+    """A :class:`GraphClient` talking to the stand-in through :class:`DjangoTransport`."""
+    return GraphClient(
+        base_url=BASE_URL, version=VERSION, token=token, transport=transport or DjangoTransport()
+    )
