@@ -187,5 +187,6 @@ if LAYAN_STANDIN:
 LAYAN_PERIODIC_SECONDS = {
     "layan.cases.tasks.sweep_overdue": 60,
     "layan.whatsapp.tasks.sweep": 10,
+    "layan.core.tasks.prune_task_results": 3600,
 }
 LAYAN_DEMO_PASSWORD = os.environ.get("LAYAN_DEMO_PASSWORD", "demo")
