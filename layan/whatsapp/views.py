@@ -27,7 +27,7 @@ def webhook(request):
         logger.warning("webhook with a missing or wrong signature refused")
         return JsonResponse({"error": "invalid signature"}, status=403)
     try:
-        payload = json.loads(body)
+        payload = json.loads(body.decode("utf-8"))  # Meta sends UTF-8; anything else is refused
     except (UnicodeDecodeError, ValueError):
         return JsonResponse({"error": "malformed JSON"}, status=400)
     if not isinstance(payload, dict):

@@ -102,7 +102,9 @@ def test_bad_signature_is_403_and_nothing_is_stored(client, how):
     assert InboundEvent.objects.count() == 0 and InboundMessage.objects.count() == 0
 
 
-@pytest.mark.parametrize("raw", [b"{not json", b"\xff\xfe", b"[1, 2]", b'"text"'])
+@pytest.mark.parametrize(
+    "raw", [b"{not json", b"\xff\xfe", b"[1, 2]", b'"text"', '{"a": 1}'.encode("utf-16")]
+)
 def test_malformed_json_is_400_never_5xx(client, raw):
     response = harness.post(client, None, raw=raw)
     assert response.status_code == 400
