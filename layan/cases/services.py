@@ -538,8 +538,8 @@ def flag_case(case: Case | int, code: str, note: str, *, now: datetime | None = 
     now = now or timezone.now()
     with transaction.atomic():
         pk = case.pk if isinstance(case, Case) else case
-        case = Case.objects.select_for_update(of=("self",)).select_related("current_step").get(
-            pk=pk
+        case = (
+            Case.objects.select_for_update(of=("self",)).select_related("current_step").get(pk=pk)
         )
         _flag, created = CaseFlag.objects.get_or_create(
             case=case, code=code, defaults={"note": str(note)[:300], "created_at": now}

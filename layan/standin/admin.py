@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from layan.standin.models import FailureRule, Media, SentMessage
+from layan.standin.models import FailureRule, Media, PhoneMessage, SentMessage
 
 
 @admin.register(SentMessage)
@@ -41,3 +41,10 @@ class FailureRuleAdmin(admin.ModelAdmin):
 
     list_display = ("id", "scope", "kind", "code", "seconds", "remaining", "phone_number_id")
     list_editable = ("remaining",)
+
+
+@admin.register(PhoneMessage)
+class PhoneMessageAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "phone_number_id", "wa_id", "type", "webhook_status")
+    list_filter = ("type", "webhook_status")
+    search_fields = ("wa_id", "message_id")
