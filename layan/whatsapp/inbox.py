@@ -11,9 +11,11 @@ from __future__ import annotations
 import json
 import logging
 import random
+import time
 from datetime import datetime, timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from layan.offices.models import Channel
@@ -32,7 +34,8 @@ from layan.whatsapp.parsing import Message, StatusUpdate, parse_webhook, phone_n
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 12
-SWEEP_GRACE = timedelta(seconds=30)
+LEASE = timedelta(minutes=2)
+DRAIN_DEBOUNCE = 0.2  # seconds
 MEDIA_KINDS = ("image", "document", "audio", "voice", "video", "sticker")
 DOWNLOAD_KINDS = ("image", "document")
 
@@ -41,22 +44,69 @@ def store(body: bytes, payload: dict) -> InboundEvent:
     """Keep the raw event (its signature already checked); the caller acknowledges after this."""
     ids = phone_number_ids(payload)
     event = InboundEvent.objects.create(
-        body=body.decode("utf-8"),
-        phone_number_id=ids[0] if ids else "",
-        next_attempt_at=timezone.now() + SWEEP_GRACE,
+        body=body.decode("utf-8"), phone_number_id=ids[0] if ids else ""
     )
-    event_id = event.pk
-    transaction.on_commit(lambda: _enqueue(event_id))
+    transaction.on_commit(_schedule_drain)
     return event
 
 
-def _enqueue(event_id: int) -> None:
-    from layan.whatsapp.tasks import process_event
+# Per process: until when a drain is already enqueued to run. Under load one drain works
+# through many events, so the webhook does not add a task row for every event it stores.
+_drain_scheduled_until = 0.0
+
+
+def _schedule_drain() -> None:
+    global _drain_scheduled_until
+    from django_tasks import default_task_backend
+
+    from layan.whatsapp.tasks import drain
 
     try:
-        process_event.enqueue(event_id)
-    except Exception:  # the sweep processes it anyway
-        logger.exception("could not enqueue inbound event %s", event_id)
+        if not default_task_backend.supports_defer:
+            drain.enqueue()  # inline backends: process right away
+            return
+        now = time.monotonic()
+        if now < _drain_scheduled_until:
+            return  # a drain that starts later than this commit is already queued
+        delay = DRAIN_DEBOUNCE if now - _drain_scheduled_until < DRAIN_DEBOUNCE else 0.0
+        _drain_scheduled_until = now + delay
+        drain.using(run_after=timezone.now() + timedelta(seconds=delay)).enqueue()
+    except Exception:  # the periodic sweep drains it anyway
+        logger.exception("could not schedule the inbox drain")
+
+
+def _claim(now: datetime, limit: int) -> list[int]:
+    """Lease a batch of pending events (fresh ones, or failed ones whose backoff has passed)."""
+    with transaction.atomic():
+        pending = (
+            InboundEvent.objects.filter(processed_at__isnull=True, attempts__lt=MAX_ATTEMPTS)
+            .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+            .filter(Q(locked_until__isnull=True) | Q(locked_until__lt=now))
+            .order_by("pk")
+        )
+        if connection.features.has_select_for_update_skip_locked:
+            pending = pending.select_for_update(skip_locked=True)
+        ids = list(pending.values_list("pk", flat=True)[:limit])
+        if ids:
+            InboundEvent.objects.filter(pk__in=ids).update(locked_until=now + LEASE)
+    return ids
+
+
+def drain(now: datetime | None = None, limit: int = 1000, batch: int = 100) -> int:
+    """Process pending events in arrival order until none is left (or ``limit`` is reached).
+
+    Run after each webhook (debounced) and periodically as the sweep that recovers what a crash
+    left behind: an unprocessed event is never lost, only delayed until its lease runs out.
+    """
+    done = 0
+    while done < limit:
+        ids = _claim(now or timezone.now(), min(batch, limit - done))
+        if not ids:
+            break
+        for event_id in ids:
+            process(event_id)
+        done += len(ids)
+    return done
 
 
 def process(event_id: int, *, client: GraphClient | None = None, now: datetime | None = None):
@@ -88,7 +138,7 @@ def process(event_id: int, *, client: GraphClient | None = None, now: datetime |
             _record_message(event, message, channel, client, now)
         known = next((c for c in channels.values() if c is not None), None)
         InboundEvent.objects.filter(pk=event.pk).update(
-            processed_at=timezone.now(), channel=known, last_error=""
+            processed_at=timezone.now(), channel=known, last_error="", locked_until=None
         )
     except Exception as exc:
         attempts = event.attempts + 1
@@ -96,24 +146,10 @@ def process(event_id: int, *, client: GraphClient | None = None, now: datetime |
         InboundEvent.objects.filter(pk=event.pk).update(
             attempts=attempts,
             next_attempt_at=timezone.now() + timedelta(seconds=delay),
+            locked_until=None,
             last_error=f"{type(exc).__name__}: {exc}"[:2000],
         )
         logger.exception("inbound event %s failed (attempt %s)", event.pk, attempts)
-
-
-def sweep(now: datetime | None = None, limit: int = 200) -> int:
-    """Process events left behind by a crash or a failure, oldest first."""
-    now = now or timezone.now()
-    pending = list(
-        InboundEvent.objects.filter(
-            processed_at__isnull=True, next_attempt_at__lte=now, attempts__lt=MAX_ATTEMPTS
-        )
-        .order_by("next_attempt_at")
-        .values_list("pk", flat=True)[:limit]
-    )
-    for event_id in pending:
-        process(event_id)
-    return len(pending)
 
 
 def _record_status(event: InboundEvent, status: StatusUpdate) -> None:

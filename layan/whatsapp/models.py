@@ -73,7 +73,10 @@ class InboundEvent(models.Model):
     )
     processed_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
+    # Null for a fresh event; after a failure, when to try again (backoff).
     next_attempt_at = models.DateTimeField(null=True, blank=True)
+    # Who is working on it until when: a crashed worker's lease simply runs out.
+    locked_until = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
 
     class Meta:
@@ -81,7 +84,7 @@ class InboundEvent(models.Model):
         verbose_name_plural = _("inbound events")
         indexes = [
             models.Index(
-                fields=["next_attempt_at"],
+                fields=["id"],
                 name="inbound_pending_idx",
                 condition=Q(processed_at__isnull=True),
             )

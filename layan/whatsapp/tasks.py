@@ -8,8 +8,9 @@ from layan.whatsapp.models import OutboxMessage
 
 
 @task()
-def process_event(event_id: int) -> None:
-    inbox.process(event_id)
+def drain() -> int:
+    """Process the stored webhook events that are waiting (scheduled by the webhook)."""
+    return inbox.drain()
 
 
 @task()
@@ -20,7 +21,7 @@ def dispatch_channel(channel_id: int) -> int:
 @task()
 def sweep() -> dict:
     """Periodic: events a crash left unprocessed, and numbers with messages due."""
-    events = inbox.sweep()
+    events = inbox.drain()
     channels = (
         OutboxMessage.objects.filter(
             status=OutboxMessage.Status.QUEUED,

@@ -458,15 +458,27 @@ def test_notice_outside_the_window_goes_as_template(channel_world, manual_dispat
 
 
 def test_a_crash_between_storing_and_processing_loses_nothing(channel_world, monkeypatch):
-    monkeypatch.setattr(inbox, "_enqueue", lambda event_id: None)  # the worker "crashed"
+    monkeypatch.setattr(inbox, "_schedule_drain", lambda: None)  # the worker "crashed"
     response = harness.post(Client(), harness.text(WAYKANAN_KK, RESIDENT, "halo"))
     assert response.status_code == 200
     event = InboundEvent.objects.get()
     assert event.processed_at is None and sent_to(RESIDENT).count() == 0
-    assert inbox.sweep(now=timezone.now()) == 0  # still within the grace period
-    assert inbox.sweep(now=timezone.now() + timedelta(minutes=1)) == 1
+    # The periodic sweep drains what nobody processed (then the reply's three statuses).
+    assert inbox.drain() == 4
     event.refresh_from_db()
     assert event.processed_at is not None
+    assert sent_to(RESIDENT).count() == 1
+
+
+def test_an_event_leased_by_a_crashed_worker_is_taken_over_when_the_lease_ends(
+    channel_world, monkeypatch
+):
+    monkeypatch.setattr(inbox, "_schedule_drain", lambda: None)
+    harness.post(Client(), harness.text(WAYKANAN_KK, RESIDENT, "halo"))
+    now = timezone.now()
+    InboundEvent.objects.update(locked_until=now + timedelta(minutes=2))  # a worker died here
+    assert inbox.drain(now=now) == 0
+    assert inbox.drain(now=now + timedelta(minutes=3)) >= 1
     assert sent_to(RESIDENT).count() == 1
 
 
@@ -482,6 +494,7 @@ def test_a_failing_event_is_retried_later(channel_world, monkeypatch):
     event = InboundEvent.objects.get()
     assert event.processed_at is None and event.attempts == 1 and "bot down" in event.last_error
     monkeypatch.undo()
-    inbox.sweep(now=event.next_attempt_at + timedelta(seconds=1))
+    assert inbox.drain(now=event.next_attempt_at - timedelta(seconds=1)) == 0  # backing off
+    inbox.drain(now=event.next_attempt_at + timedelta(seconds=1))
     event.refresh_from_db()
     assert event.processed_at is not None and sent_to(RESIDENT).count() == 1
