@@ -39,13 +39,14 @@ class DjangoTransport(httpx.BaseTransport):
             secure=request.url.scheme == "https",
             headers=headers,
         )
-        try:
-            if response.streaming:
-                content = b"".join(response.streaming_content)
-            else:
-                content = response.content
-        finally:
-            response.close()
+        # The test client already closed the response (and, for streaming ones, closes it when
+        # the content is consumed) with the connection-closing signal handler disconnected;
+        # closing it again here would close the database connection inside the test's
+        # transaction on PostgreSQL.
+        if response.streaming:
+            content = b"".join(response.streaming_content)
+        else:
+            content = response.content
         return httpx.Response(
             response.status_code,
             headers=[(k, v) for k, v in response.items() if k.lower() != "content-length"],
