@@ -1,0 +1,79 @@
+"""What-if changes to the app, applied by monkeypatching inside a benchmark process only.
+
+The app is not edited: each variant names a concrete change that bench/README.md recommends or
+rules out, so that its gain can be measured before anyone makes it, in process
+(bench/profile_webhook.py --variant NAME) or end to end under gunicorn
+(bench/webhook_ingest.py --variant NAME, served by bench/variant_wsgi.py).
+Apply after django.setup() and before the WSGI handler is created.
+
+Written against the inbox of commit e12397f (one InboundEvent row per webhook, then a
+debounced ``drain`` task scheduled on commit).
+"""
+
+from __future__ import annotations
+
+
+def _no_health_check():
+    """settings.py: ``dj_database_url.parse(..., conn_health_checks=False)``.
+
+    Django then skips the ``SELECT 1`` it sends before the first query of every request: one
+    round trip to PostgreSQL (and a wake-up of its backend) less per webhook."""
+    from django.conf import settings
+    from django.db import connections
+
+    settings.DATABASES["default"]["CONN_HEALTH_CHECKS"] = False
+    connections["default"].settings_dict["CONN_HEALTH_CHECKS"] = False
+
+
+def _lean_middleware():
+    """Serve ``POST /webhooks/whatsapp`` without the session, locale, CSRF, auth, messages,
+    clickjacking and WhiteNoise middleware (none of which it uses): only Security + Common.
+
+    In the app this would be a small path dispatch in layan/wsgi.py handing the webhook path to
+    a second ``WSGIHandler`` whose middleware list is short; here the whole process gets the
+    short list, which is the same thing for a benchmark that only posts webhooks."""
+    from django.conf import settings
+
+    settings.MIDDLEWARE = [
+        "django.middleware.security.SecurityMiddleware",
+        "django.middleware.common.CommonMiddleware",
+    ]
+
+
+def _raw_insert():
+    """inbox.store(): one INSERT through ``connection.cursor()`` instead of
+    ``InboundEvent.objects.create()`` (no model instance, no SQL compilation), keeping the
+    debounced drain scheduled on commit."""
+    from django.db import connection, transaction
+
+    from layan.whatsapp import inbox
+    from layan.whatsapp.parsing import phone_number_ids
+
+    sql = (
+        "INSERT INTO whatsapp_inboundevent (received_at, body, phone_number_id, attempts,"
+        " last_error) VALUES (now(), %s, %s, 0, '')"
+    )
+
+    def store(body, payload):
+        ids = phone_number_ids(payload)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, (body.decode("utf-8"), ids[0] if ids else ""))
+        transaction.on_commit(inbox._schedule_drain)
+
+    inbox.store = store
+
+
+def _no_drain():
+    """inbox.store() without scheduling the drain (the periodic sweep would find the events):
+    measures what the debounced scheduling still costs per webhook."""
+    from layan.whatsapp import inbox
+
+    inbox._schedule_drain = lambda: None
+
+
+VARIANTS = {
+    "no-health-check": _no_health_check,
+    "lean-middleware": _lean_middleware,
+    "raw-insert": _raw_insert,
+    "no-drain": _no_drain,
+}
