@@ -109,7 +109,8 @@ def measure(args) -> dict:
         out = []
         response = application(environ_for(bodies[i], sigs[i]), lambda s, h: out.append(s))
         body = b"".join(response)
-        response.close()  # as a WSGI server does: fires request_finished (connection upkeep)
+        if hasattr(response, "close"):
+            response.close()  # as a WSGI server does (Django: fires request_finished)
         if not out[0].startswith("200"):
             raise SystemExit(f"unexpected answer {out[0]}: {body[:200]!r}")
 

@@ -6,8 +6,10 @@ rules out, so that its gain can be measured before anyone makes it, in process
 (bench/webhook_ingest.py --variant NAME, served by bench/variant_wsgi.py).
 Apply after django.setup() and before the WSGI handler is created.
 
-Written against the inbox of commit e12397f (one InboundEvent row per webhook, then a
-debounced ``drain`` task scheduled on commit).
+Written against the intake of commit a2f513b: webhook POSTs take the WSGI fast path in
+layan/wsgi.py (no middleware) to layan.whatsapp.intake.intake(), which calls inbox.store(): one
+InboundEvent row, then a debounced ``drain`` task scheduled on commit. (The ``lean-middleware``
+variant measured before that commit is what the fast path now does for real.)
 """
 
 from __future__ import annotations
@@ -23,21 +25,6 @@ def _no_health_check():
 
     settings.DATABASES["default"]["CONN_HEALTH_CHECKS"] = False
     connections["default"].settings_dict["CONN_HEALTH_CHECKS"] = False
-
-
-def _lean_middleware():
-    """Serve ``POST /webhooks/whatsapp`` without the session, locale, CSRF, auth, messages,
-    clickjacking and WhiteNoise middleware (none of which it uses): only Security + Common.
-
-    In the app this would be a small path dispatch in layan/wsgi.py handing the webhook path to
-    a second ``WSGIHandler`` whose middleware list is short; here the whole process gets the
-    short list, which is the same thing for a benchmark that only posts webhooks."""
-    from django.conf import settings
-
-    settings.MIDDLEWARE = [
-        "django.middleware.security.SecurityMiddleware",
-        "django.middleware.common.CommonMiddleware",
-    ]
 
 
 def _raw_insert():
@@ -73,7 +60,6 @@ def _no_drain():
 
 VARIANTS = {
     "no-health-check": _no_health_check,
-    "lean-middleware": _lean_middleware,
     "raw-insert": _raw_insert,
     "no-drain": _no_drain,
 }

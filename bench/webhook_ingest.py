@@ -68,6 +68,31 @@ def int_list(text: str) -> list[int]:
 # --------------------------------------------------------------------------- database
 
 
+def code_version() -> str:
+    """The commit the servers run (read-only), with ``+dirty`` when layan/ has local changes:
+    others may commit while a long sweep runs, and runs on different code do not compare."""
+    try:
+        head = subprocess.run(  # noqa: S603
+            ["git", "rev-parse", "--short", "HEAD"],  # noqa: S607
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(  # noqa: S603
+            ["git", "status", "--porcelain", "--", "layan"],  # noqa: S607
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return head + ("+dirty" if dirty else "")
+
+
 def pg_connect(url: str, **kw):
     import psycopg
 
@@ -128,6 +153,22 @@ def phone_number_ids(db_url: str) -> list[str]:
 # --------------------------------------------------------------------------- processes
 
 
+def _die_with_parent() -> None:
+    """In the server child, before exec: SIGTERM it when the benchmark dies, even by SIGKILL
+    (Linux prctl PR_SET_PDEATHSIG), so that no server outlives the benchmark."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGTERM, 0, 0, 0)  # PR_SET_PDEATHSIG = 1
+    except Exception:  # noqa: BLE001, S110 - best effort; `finally` stops servers anyway
+        pass
+
+
+def _exit_on_signal(signum, frame) -> None:
+    raise SystemExit(128 + signum)  # unwinds through the `finally` blocks that stop servers
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind((HOST, 0))
@@ -151,6 +192,7 @@ class Server:
             stdout=self._log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            preexec_fn=_die_with_parent,  # noqa: PLW1509 - only async-signal-safe work
         )
         deadline = time.monotonic() + timeout
         url = f"http://{HOST}:{self.port}/healthz"
@@ -335,7 +377,9 @@ def measure(server: Server, args, numbers: list[str]) -> dict:
         "--warmup", str(args.warmup), "--concurrency", str(server.concurrency),
         "--numbers", ",".join(numbers), "--run-id", os.urandom(6).hex(),
     ]  # fmt: skip
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, text=True)  # noqa: S603
+    proc = subprocess.Popen(  # noqa: S603 - our own load generator
+        cmd, cwd=ROOT, stdout=subprocess.PIPE, text=True, preexec_fn=_die_with_parent
+    )
     cpu0 = cpu1 = None
     result = None
     t_start = t_end = None
@@ -388,10 +432,12 @@ def run_config(cfg: dict, args, env: dict, db_url: str, numbers: list[str], logd
         label = f"{kind} W={cfg_k['workers']} T={cfg_k['threads']} C={cfg['concurrency']}"
         log(f"{label}: starting on port {server.port}")
         try:
+            commit = code_version()
             server.start()
             probe = speed_probe()
             res = measure(server, args, numbers)
             res["probe_ms"] = probe
+            res["commit"] = commit
         finally:
             server.stop()
         table = FLOOR_TABLE if kind == "floor" else LAYAN_TABLE
@@ -570,6 +616,8 @@ def main(argv=None) -> int:
     )
     args = p.parse_args(argv)
 
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, _exit_on_signal)
     pg_version = pg_reachable()
     if pg_version is None:
         print(
@@ -629,9 +677,16 @@ def main(argv=None) -> int:
         status = 1
     met = summary(results, args)
     print(machine_info(pg_version))
+    commits = sorted({r.get("commit", "?") for pair in results for r in pair.values()})
+    print(f"code: {', '.join(commits)}")
+    if len(commits) > 1:
+        print("WARNING: the code changed during the benchmark; runs on different commits")
     if args.json:
         Path(args.json).write_text(
-            json.dumps({"machine": machine_info(pg_version), "results": results}, indent=1)
+            json.dumps(
+                {"machine": machine_info(pg_version), "commits": commits, "results": results},
+                indent=1,
+            )
         )
     if status:
         print("FAILED: some run stored a different number of rows than it acknowledged")
