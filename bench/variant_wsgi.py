@@ -47,7 +47,8 @@ if _profile_dir:
         try:
             response = _application(environ, start_response)
             body = b"".join(response)
-            response.close()
+            if hasattr(response, "close"):
+                response.close()
             return [body]
         finally:
             prof.disable()

@@ -69,11 +69,11 @@ def int_list(text: str) -> list[int]:
 
 
 def code_version() -> str:
-    """The commit the servers run (read-only), with ``+dirty`` when layan/ has local changes:
+    """The last commit of layan/ (read-only git), ``+dirty`` when layan/ has local changes:
     others may commit while a long sweep runs, and runs on different code do not compare."""
     try:
         head = subprocess.run(  # noqa: S603
-            ["git", "rev-parse", "--short", "HEAD"],  # noqa: S607
+            ["git", "log", "-1", "--format=%h", "--", "layan"],  # noqa: S607
             cwd=ROOT,
             capture_output=True,
             text=True,
@@ -591,7 +591,7 @@ def main(argv=None) -> int:
     p.add_argument("--requests", type=int, default=20000, help="measured requests per run (max)")
     p.add_argument("--duration", type=float, default=60.0, help="measured seconds per run (max)")
     p.add_argument("--warmup", type=int, default=1000, help="warm-up requests per run")
-    p.add_argument("--repeat", type=int, default=1, help="runs per configuration (median shown)")
+    p.add_argument("--repeat", type=int, default=3, help="runs per configuration (median shown)")
     p.add_argument("--floor-workers", type=int, default=0, help="floor workers (default: same)")
     p.add_argument("--no-floor", action="store_true", help="do not measure the floor")
     p.add_argument("--no-layan", action="store_true", help="do not measure `layan serve` as is")
