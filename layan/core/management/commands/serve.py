@@ -48,7 +48,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--workers",
             type=int,
-            default=int(os.environ.get("LAYAN_WEB_WORKERS", 2 * (os.cpu_count() or 1) + 1)),
+            default=int(os.environ.get("LAYAN_WEB_WORKERS", (os.cpu_count() or 1) + 1)),
             help="gunicorn worker processes",
         )
         parser.add_argument("--threads", type=int, default=1, help="threads per worker")
