@@ -336,27 +336,26 @@ def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
     return (url.scheme, url.host, url.port)
 
 
+class MediaTooLarge(GraphError):
+    """A download stopped because the file is bigger than the caller's limit."""
+
+    def __init__(self, response: httpx.Response, details: str):
+        super().__init__(
+            "media", "media file too large", http_status=response.status_code, details=details
+        )
+
+
 def _read_capped(response: httpx.Response, max_bytes: int) -> bytes:
     declared = _as_int(response.headers.get("Content-Length"))
     if declared is not None and declared > max_bytes:
-        raise GraphError(
-            "media",
-            "media file too large",
-            http_status=response.status_code,
-            details=f"Content-Length {declared} exceeds max_bytes {max_bytes}",
-        )
+        raise MediaTooLarge(response, f"Content-Length {declared} exceeds max_bytes {max_bytes}")
     chunks: list[bytes] = []
     total = 0
     for chunk in response.iter_bytes():  # as received: a chunk_size would buffer past the cap
         chunks.append(chunk)
         total += len(chunk)
         if total > max_bytes:
-            raise GraphError(
-                "media",
-                "media file too large",
-                http_status=response.status_code,
-                details=f"more than max_bytes {max_bytes}",
-            )
+            raise MediaTooLarge(response, f"more than max_bytes {max_bytes}")
     return b"".join(chunks)
 
 

@@ -18,7 +18,7 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 from PIL import Image
 
-from layan.whatsapp.graph import GraphClient, GraphError
+from layan.whatsapp.graph import GraphClient, GraphError, MediaTooLarge
 from layan.whatsapp.models import InboundMessage, MediaFile
 from layan.whatsapp.parsing import MediaRef
 
@@ -103,9 +103,9 @@ def fetch(message: InboundMessage, ref: MediaRef, client: GraphClient) -> MediaF
             if size > limit:
                 raise Rejected("too_large")
             content = client.download(info["url"], max_bytes=limit)
+        except MediaTooLarge:
+            raise Rejected("too_large") from None
         except GraphError as error:
-            if error.kind == "media" and "max_bytes" in error.details:
-                raise Rejected("too_large") from None
             if error.retryable:
                 raise
             raise Rejected("download_failed") from None

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import random
 import time
+import uuid
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
@@ -353,11 +354,12 @@ def apply_status(
     """Move a message forward on a status webhook (never backward; failed ends it)."""
     rows = OutboxMessage.objects.select_for_update()
     row = None
-    if callback_data:
-        try:
-            row = rows.filter(pk=callback_data).first()
-        except (ValueError, TypeError):  # not one of our ids
-            row = None
+    try:
+        ours = uuid.UUID(callback_data) if callback_data else None
+    except (ValueError, TypeError, AttributeError):  # another system's callback data
+        ours = None
+    if ours is not None:
+        row = rows.filter(pk=ours).first()
     if row is None:
         row = rows.filter(wamid=wamid).first()
     if row is None or (row.wamid and row.wamid != wamid):

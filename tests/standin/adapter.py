@@ -43,10 +43,8 @@ class DjangoTransport(httpx.BaseTransport):
         # the content is consumed) with the connection-closing signal handler disconnected;
         # closing it again here would close the database connection inside the test's
         # transaction on PostgreSQL.
-        if response.streaming:
-            content = b"".join(response.streaming_content)
-        else:
-            content = response.content
+        streaming = response.streaming
+        content = b"".join(response.streaming_content) if streaming else response.content
         return httpx.Response(
             response.status_code,
             headers=[(k, v) for k, v in response.items() if k.lower() != "content-length"],

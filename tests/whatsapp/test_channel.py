@@ -214,6 +214,24 @@ def test_statuses_out_of_order_only_move_forward(channel_world, manual_dispatch,
     assert MessageStatus.objects.filter(message_id="wamid.OUT1", status="read").count() == 1
 
 
+def test_status_with_foreign_callback_data_is_matched_by_message_id(
+    channel_world, client, manual_dispatch
+):
+    conversation = _conversation()
+    row = outbox.queue(
+        conversation=conversation, content={"type": "text", "text": {"body": "x"}}, key="k2"
+    )
+    OutboxMessage.objects.filter(pk=row.pk).update(status="accepted", wamid="wamid.OUT2")
+    payload = harness.status(
+        WAYKANAN_KK, "wamid.OUT2", "delivered", recipient=RESIDENT, callback="not-a-uuid"
+    )
+    assert harness.post(client, payload).status_code == 200
+    row.refresh_from_db()
+    assert row.status == "delivered"
+    event = InboundEvent.objects.get(body__contains="not-a-uuid")
+    assert event.processed_at is not None and event.attempts == 0
+
+
 def _conversation(channel_id=WAYKANAN_KK, wa_id=RESIDENT, last_inbound=None) -> Conversation:
     identity, _ = Identity.objects.get_or_create(key=wa_id, defaults={"wa_id": wa_id})
     conversation, _ = Conversation.objects.get_or_create(
