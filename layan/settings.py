@@ -176,6 +176,14 @@ WHATSAPP_MEDIA_MAX_BYTES = {
 }
 WHATSAPP_SEND_RATE = float(os.environ.get("WHATSAPP_SEND_RATE", "70"))  # per number, per second
 # The local stand-in of the Graph API (and the phone simulator): on in `layan demo` only.
+# The resident bot (seconds): a conversation quiet this long restarts; an identical answer is
+# not repeated within the repeat window; at most this many replies per resident per minute; a
+# conversation handed to an officer goes back to the bot after the handover timeout.
+BOT_STALE_AFTER = int(os.environ.get("BOT_STALE_AFTER", str(24 * 3600)))
+BOT_REPEAT_WINDOW = int(os.environ.get("BOT_REPEAT_WINDOW", "300"))
+BOT_REPLIES_PER_MINUTE = int(os.environ.get("BOT_REPLIES_PER_MINUTE", "20"))
+BOT_HANDOVER_TIMEOUT = int(os.environ.get("BOT_HANDOVER_TIMEOUT", str(72 * 3600)))
+
 LAYAN_STANDIN = env_bool("LAYAN_STANDIN", False)
 LAYAN_STANDIN_WEBHOOK_URL = os.environ.get(
     "LAYAN_STANDIN_WEBHOOK_URL", "http://127.0.0.1:8000/webhooks/whatsapp"

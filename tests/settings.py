@@ -11,3 +11,6 @@ os.environ.setdefault("WHATSAPP_ACCESS_TOKEN", "test-access-token")
 from layan.settings import *  # noqa: E402, F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# Tests answer faster than any person; the reply limit has its own tests.
+BOT_REPLIES_PER_MINUTE = 1000

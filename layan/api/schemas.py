@@ -172,3 +172,30 @@ class CaseListOut(Schema):
 class NoteIn(Schema):
     note: str = ""
     data: dict[str, Any] = {}
+
+
+class ConversationOut(Schema):
+    id: int
+    office: str
+    channel: str
+    name: str
+    phone: str
+    handed_over_at: datetime | None
+    last_inbound_at: datetime | None
+    window_open: bool
+
+
+class ChatMessageOut(Schema):
+    direction: str = Field(description="in (from the resident) or out (to the resident)")
+    at: datetime
+    kind: str
+    text: str
+    status: str = ""
+
+
+class ConversationDetailOut(ConversationOut):
+    messages: list[ChatMessageOut]
+
+
+class ReplyIn(Schema):
+    text: str

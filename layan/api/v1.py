@@ -17,6 +17,8 @@ from ninja.security import HttpBearer
 
 from layan.api import schemas as s
 from layan.api.models import ApiToken, hash_token
+from layan.bot import selectors as bot_selectors
+from layan.bot import services as bot_services
 from layan.cases import selectors, services
 from layan.cases.models import Case
 from layan.cases.services import Actor
@@ -417,3 +419,84 @@ def claim_next(request, office: str, role: str):
     if case is None:
         return Status(204, None)
     return _detail(case, request.user)
+
+
+# --------------------------------------------------------------------------- staff inbox
+
+
+def _conversation_out(conversation, now) -> dict:
+    identity = conversation.identity
+    return {
+        "id": conversation.pk,
+        "office": conversation.channel.office.code,
+        "channel": conversation.channel.phone,
+        "name": identity.name,
+        "phone": identity.phone or identity.wa_id,
+        "handed_over_at": conversation.handed_over_at,
+        "last_inbound_at": conversation.last_inbound_at,
+        "window_open": conversation.window_open(now),
+    }
+
+
+def _conversation(request, pk: int):
+    conversation = bot_selectors.conversations_for(request.user).filter(pk=pk).first()
+    if conversation is None:
+        raise NotFound(_("Conversation not found."), "conversation_not_found")
+    return conversation
+
+
+@api.get(
+    "/v1/conversations",
+    response={200: list[s.ConversationOut], **ERRORS},
+    auth=BearerToken(),
+    tags=["inbox"],
+)
+def list_conversations(request, handed_over: bool = True):
+    """Conversations of your offices; by default those handed to an officer, oldest first."""
+    qs = bot_selectors.conversations_for(request.user)
+    if handed_over:
+        qs = qs.filter(handed_over_at__isnull=False).order_by("handed_over_at")
+    else:
+        qs = qs.order_by("-last_inbound_at")
+    now = timezone.now()
+    return [_conversation_out(c, now) for c in qs[:200]]
+
+
+@api.get(
+    "/v1/conversations/{pk}",
+    response={200: s.ConversationDetailOut, **ERRORS},
+    auth=BearerToken(),
+    tags=["inbox"],
+)
+def get_conversation(request, pk: int):
+    """One conversation with its latest 100 messages both ways."""
+    conversation = _conversation(request, pk)
+    out = _conversation_out(conversation, timezone.now())
+    out["messages"] = bot_selectors.chat_messages(conversation, limit=100)
+    return out
+
+
+@api.post(
+    "/v1/conversations/{pk}/reply",
+    response={200: s.ConversationOut, **ERRORS},
+    auth=BearerToken(),
+    tags=["inbox"],
+)
+def reply_conversation(request, pk: int, payload: s.ReplyIn):
+    """Write to the resident: free text inside the 24-hour window, the office's notice template
+    outside it."""
+    conversation = _conversation(request, pk)
+    bot_services.staff_reply(conversation, user=request.user, text=payload.text)
+    return _conversation_out(conversation, timezone.now())
+
+
+@api.post(
+    "/v1/conversations/{pk}/release",
+    response={200: s.ConversationOut, **ERRORS},
+    auth=BearerToken(),
+    tags=["inbox"],
+)
+def release_conversation(request, pk: int):
+    """Give the conversation back to the bot (the resident is told)."""
+    conversation = bot_services.release(_conversation(request, pk), user=request.user)
+    return _conversation_out(conversation, timezone.now())

@@ -1,111 +1,256 @@
 """The resident bot's entry point: one inbound message in, replies out through the outbox.
 
-This first version greets, shows the services offered on the number, explains a chosen service
-and answers every kind of message WhatsApp can deliver politely; the guided application, status
-and complaints build on it.
+Called by the inbox once per message, inside a transaction; the conversation row is locked so two
+messages of one resident handled at once cannot overwrite each other's state. The order of
+concerns for every message:
+
+1. a conversation handed to an officer stays quiet (until released or timed out);
+2. a flow left idle longer than ``BOT_STALE_AFTER`` restarts, with a polite word;
+3. stickers, voice notes, locations, reactions… get short guidance;
+4. the words that always work: *menu*, *batal*, *petugas*, *status KODE*, the language;
+5. a tap on a menu row (it works from anywhere, like a link);
+6. the flow in progress (application, status, missing documents, survey), else the menu.
+
+Then two brakes: a reply identical to the last one, with nothing changed, is not sent again
+within ``BOT_REPEAT_WINDOW`` (a resident sending "halo" twenty times gets one menu), and at most
+``BOT_REPLIES_PER_MINUTE`` replies go to one resident per minute.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+import hashlib
+import json
+import re
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.dateparse import parse_datetime
 
-from layan.offices.models import Service
+from layan.bot import apply, documents, menu, selectors, survey, tracking
+from layan.bot.services import hand_over_text
+from layan.bot.texts import Texts
+from layan.bot.turn import Turn
+from layan.cases.codes import normalize_code
 from layan.whatsapp import builders, outbox
-from layan.whatsapp.models import InboundMessage, MediaFile
+from layan.whatsapp.models import Conversation, InboundMessage, MediaFile
 
-SERVICE_PREFIX = "svc:"
-
-
-def _guidance(kind: str) -> str | None:
-    texts = {
-        "sticker": _("Sorry, we cannot read stickers. Please type your question."),
-        "voice": _("Sorry, we cannot listen to voice notes. Please type your message."),
-        "audio": _("Sorry, we cannot listen to audio. Please type your message."),
-        "video": _("Sorry, we cannot accept videos. Please send a photo or a PDF instead."),
-        "location": _("Thank you. We do not need your location; please type your question."),
-        "contacts": _("Thank you. Please type your question instead of sending a contact."),
-        "reaction": _("Thank you for your reaction. Type “menu” to see our services."),
-    }
-    if kind in texts:
-        return texts[kind]
-    if kind in ("order", "system", "group", "unsupported", "unknown", "request_welcome"):
-        return _("Sorry, we cannot process this kind of message. Please type your question.")
-    return None
-
-
-MEDIA_REJECTIONS = {
-    "too_large": lambda: _(
-        "The file is too large. Please send a photo under 5 MB or a PDF under 16 MB."
-    ),
-    "type_not_allowed": lambda: _(
-        "We accept photos (JPG or PNG) and PDF documents only. Please send the file again in "
-        "one of those formats."
-    ),
-    "checksum_mismatch": lambda: _("The file arrived damaged. Please send it again."),
-    "image_invalid": lambda: _(
-        "We could not open that photo. Please take a new photo and send it again."
-    ),
-    "image_too_big": lambda: _("That photo is too large to open. Please send a smaller photo."),
-    "pdf_invalid": lambda: _("That file is not a valid PDF. Please send the PDF again."),
-    "download_failed": lambda: _("We could not receive that file. Please send it again."),
+GUIDANCE = {
+    "sticker": "guidance_sticker",
+    "voice": "guidance_voice",
+    "audio": "guidance_voice",
+    "video": "guidance_video",
+    "location": "guidance_location",
+    "contacts": "guidance_contacts",
 }
+UNSUPPORTED = ("order", "system", "group", "unsupported", "unknown", "request_welcome")
+_STATUS = re.compile(r"^\s*(?:cek\s+)?status\s+(.+)$", re.IGNORECASE)
 
-
-def _menu(message: InboundMessage) -> list[dict]:
-    channel = message.conversation.channel
-    services = list(channel.services.filter(is_active=True).order_by("position"))
-    greeting = _("Welcome to %(office)s. Choose the service you need:") % {
-        "office": channel.office.short_name or channel.office.name
-    }
-    if not services:
-        return builders.text(greeting)
-    options = [
-        builders.Option(id=f"{SERVICE_PREFIX}{s.code}", title=s.menu_title, description=s.name)
-        for s in services
-    ]
-    return builders.choice_list(greeting, _("Services"), options)
-
-
-def _service_info(service: Service) -> list[dict]:
-    lines = [f"*{service.name}*", "", _("Requirements:")]
-    for requirement in service.requirements.all():
-        optional = "" if requirement.required else _(" (optional)")
-        lines.append(f"• {requirement.label}{optional}")
-    version = service.sop.current_version
-    if version is not None:
-        lines += [
-            "",
-            _("Standard processing time: %(minutes)s minutes of office time.")
-            % {"minutes": version.total_minutes},
-        ]
-    return builders.text("\n".join(lines))
+FLOWS = {
+    "apply": apply.handle,
+    "status": tracking.handle,
+    "docs": documents.handle,
+    "survey": survey.handle,
+}
 
 
 def handle(message: InboundMessage, now: datetime | None = None) -> None:
     now = now or timezone.now()
-    conversation = message.conversation
-    key = f"reply:{message.message_id}"
-    guidance = _guidance(message.kind)
-    if guidance is not None:
-        contents = builders.text(guidance)
-    elif message.kind in ("image", "document"):
-        media = MediaFile.objects.filter(message=message).first()
-        if media is not None and media.status == MediaFile.Status.REJECTED:
-            contents = builders.text(
-                MEDIA_REJECTIONS.get(media.reason, MEDIA_REJECTIONS["download_failed"])()
-            )
+    conversation = (
+        Conversation.objects.select_for_update(of=("self",))
+        .select_related("channel__office", "identity")
+        .get(pk=message.conversation_id)
+    )
+    if conversation.handed_over_at is not None:
+        timeout = timedelta(seconds=settings.BOT_HANDOVER_TIMEOUT)
+        if now - conversation.handed_over_at < timeout:
+            return  # an officer has it; the message waits in the staff inbox
+        conversation.handed_over_at = None
+        conversation.save(update_fields=["handed_over_at", "updated_at"])
+    turn = Turn(conversation, message, now)
+    before = turn.snapshot()
+    respond(turn)
+    finish(turn, before, message)
+
+
+def respond(turn: Turn) -> None:
+    t = turn.t
+    at = parse_datetime(turn.state.get("at") or "")
+    stale = timedelta(seconds=settings.BOT_STALE_AFTER)
+    if turn.flow() and at is not None and turn.now - at > stale:
+        turn.reset()
+        turn.say(t("stale"))
+    kind = turn.kind
+    if kind == "reaction":
+        return  # a thumbs-up needs no answer
+    if kind in GUIDANCE:
+        turn.say(t(GUIDANCE[kind]))
+        return
+    if kind in UNSUPPORTED:
+        turn.say(t("guidance_other"))
+        return
+    if _language(turn) or _commands(turn) or _navigation(turn):
+        return
+    flow = turn.flow()
+    if flow in FLOWS:
+        FLOWS[flow](turn)
+        return
+    _idle(turn)
+
+
+def _language(turn: Turn) -> bool:
+    language = "en" if turn.is_command("english") else "id" if turn.is_command("indonesian") else ""
+    if not language:
+        return False
+    turn.state["lang"] = language
+    turn.t = Texts(turn.office.pk, language)
+    turn.say(turn.t("language_set"))
+    if not turn.flow():
+        menu.show(turn)
+    return True
+
+
+def _commands(turn: Turn) -> bool:
+    if turn.is_command("menu"):
+        turn.reset()
+        menu.show(turn)
+        return True
+    if turn.is_command("cancel") or turn.pick() == "f:cancel":
+        turn.reset()
+        turn.say(turn.t("cancelled"))
+        menu.show(turn)
+        return True
+    if turn.is_command("human"):
+        hand_over(turn)
+        return True
+    match = _STATUS.match(turn.text) if turn.kind == "text" else None
+    if match and normalize_code(match.group(1)):
+        tracking.lookup(turn, match.group(1))
+        return True
+    if turn.is_command("status") and turn.flow() != "status":
+        tracking.start(turn)
+        return True
+    if turn.is_command("survey"):
+        survey.start_due(turn)
+        return True
+    return False
+
+
+def _navigation(turn: Turn) -> bool:
+    """A tap on a menu row or a service button works from any state."""
+    choice = turn.pick() or ""
+    prefix, _sep, value = choice.partition(":")
+    if prefix == "menu":
+        turn.reset()
+        if value == "services":
+            menu.services(turn)
+        elif value == "status":
+            tracking.start(turn)
+        elif value == "complaint":
+            if not apply.start_complaint(turn):
+                hand_over(turn, turn.t("complaint_by_officer", hours=turn.hours()))
+        elif value == "human":
+            hand_over(turn)
         else:
-            contents = builders.text(_("Thank you, we received your file."))
-    elif message.reply_id.startswith(SERVICE_PREFIX):
-        service = (
-            conversation.channel.services.filter(code=message.reply_id[len(SERVICE_PREFIX) :])
-            .select_related("sop")
-            .first()
+            menu.show(turn)
+        return True
+    if prefix in ("svc", "apply"):
+        service = selectors.channel_service(turn.channel, value)
+        if service is None:
+            turn.reset()
+            menu.show(turn)
+        elif prefix == "svc":
+            turn.reset()
+            menu.info(turn, service)
+        else:
+            apply.start(turn, service)
+        return True
+    if prefix == "docs":
+        case = next(
+            (c for c in selectors.waiting_for_documents(turn.conversation) if c.code == value), None
         )
-        contents = _service_info(service) if service else _menu(message)
-    else:
-        contents = _menu(message)
-    outbox.queue_many(conversation=conversation, contents=contents, key=key, now=now)
+        if case is None:
+            turn.reset()
+            turn.say(turn.t("docs_none"))
+        else:
+            documents.start(turn, case)
+        return True
+    if prefix == "survey":
+        survey.start_due(turn, value)
+        return True
+    if choice == "later":
+        turn.reset()
+        turn.say(turn.t("survey_later"))
+        return True
+    return False
+
+
+def _idle(turn: Turn) -> None:
+    if turn.kind in ("image", "document"):
+        media = turn.media()
+        waiting = selectors.waiting_for_documents(turn.conversation)
+        if media is not None and media.status == MediaFile.Status.ACCEPTED and len(waiting) == 1:
+            documents.start(turn, waiting[0], consume=True)
+            return
+        if media is not None and media.status == MediaFile.Status.REJECTED:
+            apply.collect_file(turn, [], "")
+            return
+        turn.say(turn.t("media_unexpected"))
+        return
+    menu.show(turn)
+
+
+def hand_over(turn: Turn, text: str | None = None) -> None:
+    turn.reset()
+    turn.conversation.handed_over_at = turn.now
+    turn.conversation.save(update_fields=["handed_over_at", "updated_at"])
+    turn.say(text or hand_over_text(turn.conversation))
+
+
+# --------------------------------------------------------------------------- sending
+
+
+def _digest(contents: list[dict]) -> str:
+    return hashlib.sha256(json.dumps(contents, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def finish(turn: Turn, before: dict, message: InboundMessage) -> None:
+    state = turn.state
+    now = turn.now
+    contents = turn.out
+    if contents:
+        digest = _digest(contents)
+        last = state.get("last_reply") or {}
+        last_at = parse_datetime(last.get("at") or "")
+        repeat = timedelta(seconds=settings.BOT_REPEAT_WINDOW)
+        if (
+            last.get("digest") == digest
+            and turn.snapshot() == before
+            and last_at is not None
+            and now - last_at < repeat
+        ):
+            contents = []  # the same answer is still on the resident's screen
+        else:
+            recent = [
+                stamp
+                for stamp in state.get("sent", [])
+                if (at := parse_datetime(stamp)) is not None and now - at < timedelta(minutes=1)
+            ]
+            if len(recent) >= settings.BOT_REPLIES_PER_MINUTE:
+                contents = [] if state.get("slowed") else builders.text(turn.t("slow_down"))
+                state["slowed"] = True
+            else:
+                state["slowed"] = False
+                state["last_reply"] = {"digest": digest, "at": now.isoformat()}
+            if contents:
+                recent.append(now.isoformat())
+            state["sent"] = recent
+    if contents:
+        outbox.queue_many(
+            conversation=turn.conversation,
+            contents=contents,
+            key=f"reply:{message.message_id}",
+            now=now,
+        )
+    state["at"] = now.isoformat()
+    Conversation.objects.filter(pk=turn.conversation.pk).update(state=state, updated_at=now)

@@ -280,6 +280,20 @@ class WorkingCalendar:
             for opening, closing in self.hours[day.weekday()]
         ]
 
+    def as_closing(self, moment: datetime) -> datetime:
+        """``moment`` for people: an instant exactly at a day's opening is the same working time
+        as the previous working day's closing, which is how a deadline is said ("Monday 16.00",
+        not "Tuesday 07.30")."""
+        day = self._local(moment).date()
+        intervals = self._intervals(day)
+        if not intervals or moment != intervals[0][0]:
+            return moment
+        for back in range(1, MAX_NON_WORKING_DAYS + 1):
+            earlier = self._intervals(day - timedelta(days=back))
+            if earlier:
+                return earlier[-1][1]
+        return moment
+
     def _has_any_hours(self) -> bool:
         return any(self.hours.values())
 

@@ -135,6 +135,8 @@ def validate_catalogue(data: Any) -> list[str]:
         for field in ("name", "sop", "output"):
             if not service.get(field):
                 problems.append(f"{where}: {field} is missing")
+        if not isinstance(service.get("complaint", False), bool):
+            problems.append(f"{where}: complaint must be true or false")
         if service.get("delivery", "pdf") not in Service.Delivery.values:
             problems.append(
                 f"{where}: delivery must be one of {', '.join(Service.Delivery.values)}"
@@ -233,6 +235,7 @@ def load_services(office: Office, data: dict[str, Any]) -> list[Service]:
                 "forms": list(item.get("forms") or []),
                 "questions": list(item.get("questions") or []),
                 "bring_on_pickup": list(item.get("bring_on_pickup") or []),
+                "is_complaint": bool(item.get("complaint", False)),
                 "position": position,
             },
         )

@@ -165,6 +165,11 @@ class Service(models.Model):
     forms = models.JSONField(_("form codes"), default=list, blank=True)
     questions = models.JSONField(_("questions"), default=list, blank=True)
     bring_on_pickup = models.JSONField(_("to bring on pickup"), default=list, blank=True)
+    is_complaint = models.BooleanField(
+        _("complaint service"),
+        default=False,
+        help_text=_("Residents reach it through “Pengaduan” in the menu, not the service list."),
+    )
     position = models.PositiveSmallIntegerField(default=0)
     is_active = models.BooleanField(_("active"), default=True)
 

@@ -20,6 +20,7 @@ FORMAT = 1
 END = "end"
 
 ROLE_KINDS = ("applicant", "staff", "bot")
+NOTICES = ("status", "result")
 ACTION_KINDS = ("complete", "approve", "return", "reject", "escalate", "request_documents")
 FORWARD_KINDS = ("complete", "approve")
 NOTE_REQUIRED_KINDS = ("return", "reject", "request_documents")
@@ -95,6 +96,9 @@ class Step:
     assisted_by: str | None = None
     visible: bool = False
     applicant_text: str = ""
+    # Which notice entering the step sends: "status" (the text above) or "result" (the output
+    # is ready: a pickup or post notice with what to bring, by the service's delivery).
+    notice: str = "status"
     actions: tuple[Action, ...] = ()
     side: bool = False
 
@@ -409,6 +413,14 @@ def _step(
     if not isinstance(applicant, dict):
         out.add(key, "applicant must be a mapping with visible and text")
         applicant = {}
+    unknown_keys = set(applicant) - {"visible", "text", "notice"}
+    if unknown_keys:
+        out.add(key, f"unknown applicant field(s): {', '.join(sorted(unknown_keys))}")
+        ok = False
+    notice = applicant.get("notice", "status")
+    if notice not in NOTICES:
+        out.add(key, f"applicant.notice must be one of {', '.join(NOTICES)}")
+        ok = False
 
     requirements = raw.get("requirements") or []
     if isinstance(requirements, str):
@@ -430,6 +442,7 @@ def _step(
         assisted_by=assisted_by,
         visible=bool(applicant.get("visible", False)),
         applicant_text=_text(applicant.get("text")),
+        notice=notice,
         actions=tuple(actions),
         side=side,
     )

@@ -173,6 +173,8 @@ def buttons(
     *,
     header: str | None = None,
     footer: str | None = None,
+    list_button: str | None = None,
+    hint: str | None = None,
 ) -> list[dict]:
     """Reply buttons for 1-3 options whose titles fit 20 characters; otherwise a list
     (:func:`choice_list`, up to 10 options) or numbered text.
@@ -200,7 +202,9 @@ def buttons(
             },
         }
         return leading + [_interactive(interactive, header, footer)]
-    return choice_list(body, _("Choose"), options, header=header, footer=footer)
+    return choice_list(
+        body, list_button or _("Choose"), options, header=header, footer=footer, hint=hint
+    )
 
 
 def choice_list(
@@ -211,6 +215,7 @@ def choice_list(
     section_title: str | None = None,
     header: str | None = None,
     footer: str | None = None,
+    hint: str | None = None,
 ) -> list[dict]:
     """A list message for 1-10 options whose titles fit 24 characters; otherwise numbered text.
 
@@ -228,7 +233,7 @@ def choice_list(
         and all(_fits(title, ROW_TITLE_MAX) for title in titles)
         and _fits(button, LIST_BUTTON_MAX)
     ):
-        return _numbered(body, options, header=header, footer=footer)
+        return _numbered(body, options, header=header, footer=footer, hint=hint)
     body, header, footer = _fit_decorations(body, header, footer)
     leading, body = _split_interactive_body(body)
     rows = []
@@ -251,10 +256,10 @@ def choice_list(
     return leading + [_interactive(interactive, header, footer)]
 
 
-def numbered_text(body: str, options: Sequence[Option]) -> list[dict]:
+def numbered_text(body: str, options: Sequence[Option], *, hint: str | None = None) -> list[dict]:
     """The options as numbered lines ("1. Title — description") and a hint to reply with the
     number; read the reply back with :func:`match_numbered_reply`. Split if long."""
-    return _numbered(_require_body(body), _check_options(options))
+    return _numbered(_require_body(body), _check_options(options), hint=hint)
 
 
 def _numbered(
@@ -263,6 +268,7 @@ def _numbered(
     *,
     header: str | None = None,
     footer: str | None = None,
+    hint: str | None = None,
 ) -> list[dict]:
     lines = []
     for number, option in enumerate(options, start=1):
@@ -276,7 +282,7 @@ def _numbered(
         body,
         "\n".join(lines),
         (footer or "").strip(),
-        _("Reply with the number of your choice."),
+        hint if hint is not None else _("Reply with the number of your choice."),
     ]
     return text("\n\n".join(block for block in blocks if block))
 

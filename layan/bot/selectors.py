@@ -1,0 +1,195 @@
+"""Read queries of the bot: what a number offers, which requests a resident follows, the
+satisfaction index."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db.models import QuerySet
+
+from layan.bot.models import SKM_ELEMENTS, CaseContact, SurveyResponse
+from layan.cases.models import Case, CaseEvent, Status
+from layan.offices.models import Channel, Office, Service
+from layan.whatsapp.models import Conversation
+
+SURVEY_WITHIN = timedelta(days=30)
+
+
+def menu_services(channel: Channel) -> list[Service]:
+    """The services residents apply for on ``channel`` (complaints have their own menu row)."""
+    return list(
+        channel.services.filter(is_active=True, is_complaint=False)
+        .select_related("sop")
+        .order_by("position", "code")
+    )
+
+
+def channel_service(channel: Channel, code: str) -> Service | None:
+    return channel.services.filter(is_active=True, code=code).select_related("sop").first()
+
+
+def complaint_service(office: Office) -> Service | None:
+    return (
+        Service.objects.filter(office=office, is_complaint=True, is_active=True)
+        .select_related("sop")
+        .order_by("position")
+        .first()
+    )
+
+
+def followed_cases(conversation: Conversation) -> QuerySet[Case]:
+    """Requests this resident follows at this office (from any of its numbers)."""
+    return (
+        Case.objects.filter(
+            contacts__conversation__identity_id=conversation.identity_id,
+            office_id=conversation.channel.office_id,
+        )
+        .select_related("service", "current_step", "sop_version", "office")
+        .distinct()
+        .order_by("-created_at")
+    )
+
+
+def follows(conversation: Conversation, case: Case) -> bool:
+    return CaseContact.objects.filter(
+        case=case, conversation__identity_id=conversation.identity_id
+    ).exists()
+
+
+def waiting_for_documents(conversation: Conversation) -> list[Case]:
+    """Followed requests where an officer asked for documents and is waiting for them."""
+    return [
+        case
+        for case in followed_cases(conversation).filter(status=Status.WAITING_APPLICANT)
+        if documents_request(case) is not None
+    ]
+
+
+def documents_request(case: Case) -> CaseEvent | None:
+    """The officer's request for documents the case is waiting on, if that is what it waits on."""
+    if case.status != Status.WAITING_APPLICANT:
+        return None
+    last = case.events.exclude(kind__in=("flag", "alert", "claim", "release")).order_by("-seq")
+    event = last.first()
+    if event is None or event.kind != "request_documents":
+        return None
+    return event
+
+
+def last_event(case: Case, kind: str) -> CaseEvent | None:
+    return case.events.filter(kind=kind).order_by("-seq").first()
+
+
+def survey_due(conversation: Conversation, now: datetime) -> Case | None:
+    """The latest request this resident saw completed recently and has not rated yet."""
+    return (
+        followed_cases(conversation)
+        .filter(
+            status=Status.COMPLETED,
+            closed_at__gte=now - SURVEY_WITHIN,
+            survey__isnull=True,
+            contacts__conversation=conversation,
+        )
+        .order_by("-closed_at")
+        .first()
+    )
+
+
+# --------------------------------------------------------------------------- SKM
+
+
+@dataclass(frozen=True)
+class SatisfactionIndex:
+    responses: int
+    element_means: tuple[float | None, ...]
+    index: float | None
+    grade: str
+
+    @property
+    def answered(self) -> bool:
+        return self.index is not None
+
+
+GRADES = ((88.31, "A"), (76.61, "B"), (65.0, "C"), (25.0, "D"))
+
+
+def satisfaction_index(responses: QuerySet[SurveyResponse]) -> SatisfactionIndex:
+    """The IKM of PermenPAN-RB 14/2017: the mean of each element (skips left out), weighted
+    equally (1/9 each; the regulation's 0.111 rounded), summed and × 25, so 4.0 everywhere is 100.
+    An element nobody answered is left out and the weights of the others grow to match."""
+    rows = list(responses.values_list(*[f"u{i}" for i in range(1, SKM_ELEMENTS + 1)]))
+    means: list[float | None] = []
+    for index in range(SKM_ELEMENTS):
+        values = [row[index] for row in rows if row[index] is not None]
+        means.append(sum(values) / len(values) if values else None)
+    known = [m for m in means if m is not None]
+    if not known:
+        return SatisfactionIndex(len(rows), tuple(means), None, "")
+    score = sum(known) / len(known) * 25
+    grade = next((g for floor, g in GRADES if score >= floor), "D")
+    return SatisfactionIndex(len(rows), tuple(means), round(score, 2), grade)
+
+
+# --------------------------------------------------------------------------- staff inbox
+
+
+def conversations_for(user) -> QuerySet[Conversation]:
+    """Conversations of the offices where ``user`` holds a staff role."""
+    from layan.cases.selectors import offices_of
+
+    return Conversation.objects.filter(channel__office__in=offices_of(user)).select_related(
+        "channel__office", "identity"
+    )
+
+
+def chat_messages(conversation: Conversation, *, limit: int = 100) -> list[dict]:
+    """The latest messages both ways, oldest first: what the resident sent and what was sent to
+    them (text, or the template's rendered text)."""
+    from layan.whatsapp.models import InboundMessage, MessageTemplate, OutboxMessage
+
+    inbound = [
+        {"direction": "in", "at": m.received_at, "kind": m.kind, "text": m.text, "status": ""}
+        for m in InboundMessage.objects.filter(conversation=conversation).order_by("-received_at")[
+            :limit
+        ]
+    ]
+    templates = {
+        t.name: t for t in MessageTemplate.objects.filter(office_id=conversation.channel.office_id)
+    }
+    outbound = []
+    for row in OutboxMessage.objects.filter(conversation=conversation).order_by("-created_at")[
+        :limit
+    ]:
+        outbound.append(
+            {
+                "direction": "out",
+                "at": row.created_at,
+                "kind": row.content.get("type", ""),
+                "text": _outgoing_text(row.content, templates),
+                "status": row.status,
+            }
+        )
+    return sorted(inbound + outbound, key=lambda m: m["at"])[-limit:]
+
+
+def _outgoing_text(content: dict, templates: dict) -> str:
+    kind = content.get("type")
+    if kind == "text":
+        return content.get("text", {}).get("body", "")
+    if kind == "interactive":
+        return content.get("interactive", {}).get("body", {}).get("text", "")
+    if kind == "template":
+        template = content.get("template", {})
+        params = [
+            p.get("text", "")
+            for c in template.get("components", [])
+            if c.get("type") == "body"
+            for p in c.get("parameters", [])
+        ]
+        found = templates.get(template.get("name"))
+        return found.render(params) if found else template.get("name", "")
+    if kind in ("document", "image"):
+        part = content.get(kind, {})
+        return part.get("caption") or part.get("filename") or kind
+    return kind or ""
