@@ -11,8 +11,9 @@ concerns for every message:
 5. a tap on a menu row (it works from anywhere, like a link);
 6. the flow in progress (application, status, missing documents, survey), else the menu.
 
-Then two brakes: a reply identical to the last one, with nothing changed, is not sent again
-within ``BOT_REPEAT_WINDOW`` (a resident sending "halo" twenty times gets one menu), and at most
+Then two brakes: the same message answered by the same reply, with nothing changed, is not
+answered again within ``BOT_REPEAT_WINDOW`` (a resident sending "halo" twenty times gets one
+menu; "menu" typed after "halo" still shows it), and at most
 ``BOT_REPLIES_PER_MINUTE`` replies go to one resident per minute.
 """
 
@@ -214,6 +215,13 @@ def _digest(contents: list[dict]) -> str:
     return hashlib.sha256(json.dumps(contents, sort_keys=True).encode()).hexdigest()[:16]
 
 
+def _said(message: InboundMessage) -> str:
+    """What the resident sent, for recognising a repeat ("halo" twenty times)."""
+    from layan.bot.texts import normalize
+
+    return f"{message.kind}:{message.reply_id}:{normalize(message.text)}"[:200]
+
+
 def finish(turn: Turn, before: dict, message: InboundMessage) -> None:
     state = turn.state
     now = turn.now
@@ -225,6 +233,7 @@ def finish(turn: Turn, before: dict, message: InboundMessage) -> None:
         repeat = timedelta(seconds=settings.BOT_REPEAT_WINDOW)
         if (
             last.get("digest") == digest
+            and last.get("said") == _said(message)
             and turn.snapshot() == before
             and last_at is not None
             and now - last_at < repeat
@@ -241,7 +250,11 @@ def finish(turn: Turn, before: dict, message: InboundMessage) -> None:
                 state["slowed"] = True
             else:
                 state["slowed"] = False
-                state["last_reply"] = {"digest": digest, "at": now.isoformat()}
+                state["last_reply"] = {
+                    "digest": digest,
+                    "said": _said(message),
+                    "at": now.isoformat(),
+                }
             if contents:
                 recent.append(now.isoformat())
             state["sent"] = recent
