@@ -22,6 +22,7 @@ from datetime import date
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from layan.bot import selectors
 from layan.bot.models import CaseContact
@@ -551,13 +552,12 @@ def submit(turn: Turn, service: Service) -> Case | None:
             if on_behalf and data.get("phone"):
                 link(case, conversation_for_phone(turn.channel, data["phone"]), "applicant")
             for nik in data.get("region_flags", []):
-                flag_case(
-                    case,
-                    FLAG_NIK_REGION,
-                    f"NIK {nik}: kode wilayah {nik[:2]}.{nik[2:4]}.{nik[4:6]} tidak ada "
-                    "di tabel wilayah Kemendagri; periksa keasliannya.",
-                    now=turn.now,
-                )
+                region = f"{nik[:2]}.{nik[2:4]}.{nik[4:6]}"
+                note = _(
+                    "NIK %(nik)s: district %(region)s is not in the Kemendagri region table; "
+                    "check it against the applicant's documents."
+                ) % {"nik": nik, "region": region}
+                flag_case(case, FLAG_NIK_REGION, note, now=turn.now)
     except LayanError as exc:
         logger.info("application refused: %s", exc)
         turn.reset()

@@ -43,6 +43,7 @@ GUIDANCE = {
     "video": "guidance_video",
     "location": "guidance_location",
     "contacts": "guidance_contacts",
+    "reaction": "guidance_reaction",
 }
 UNSUPPORTED = ("order", "system", "group", "unsupported", "unknown", "request_welcome")
 _STATUS = re.compile(r"^\s*(?:cek\s+)?status\s+(.+)$", re.IGNORECASE)
@@ -82,8 +83,6 @@ def respond(turn: Turn) -> None:
         turn.reset()
         turn.say(t("stale"))
     kind = turn.kind
-    if kind == "reaction":
-        return  # a thumbs-up needs no answer
     if kind in GUIDANCE:
         turn.say(t(GUIDANCE[kind]))
         return
@@ -178,6 +177,12 @@ def _navigation(turn: Turn) -> bool:
         return True
     if prefix == "survey":
         survey.start_due(turn, value)
+        return True
+    if prefix == "status" and turn.flow() != "status":
+        if value == "other":
+            tracking.start(turn)
+        else:
+            tracking.lookup(turn, value)
         return True
     if choice == "later":
         turn.reset()

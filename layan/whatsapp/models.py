@@ -238,6 +238,9 @@ class MessageTemplate(models.Model):
     category = models.CharField(max_length=20, default="UTILITY")
     body = models.TextField()
     params = models.JSONField(default=list)
+    # Quick-reply buttons as registered at Meta ([{"type": "QUICK_REPLY", "text": …}]): a tap
+    # comes back as a "button" message carrying the text.
+    buttons = models.JSONField(default=list, blank=True)
 
     class Meta:
         verbose_name = _("message template")

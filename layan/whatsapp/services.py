@@ -31,7 +31,10 @@ def install_default_templates(office: Office) -> int:
                 "category": item.get("category", "UTILITY"),
                 "body": item["body"],
                 "params": item.get("params", []),
+                "buttons": item.get("buttons", []),
             },
         )
+        if not new and not _row.buttons and item.get("buttons"):
+            MessageTemplate.objects.filter(pk=_row.pk).update(buttons=item["buttons"])
         created += new
     return created

@@ -201,10 +201,12 @@ def test_voice_notes_stickers_locations_and_videos_get_short_guidance(
     assert expected in Resident.text_of(resident.inbox())
 
 
-def test_a_reaction_needs_no_answer(bot_world):
+def test_a_reaction_gets_one_short_line_however_often_it_comes(bot_world):
     body = {"message_id": "wamid.X", "emoji": "👍"}
-    wa.post(Client(), wa.message(WK_KK, "6281234567890", "reaction", body))
-    assert not SentMessage.objects.exists()
+    for _ in range(3):
+        wa.post(Client(), wa.message(WK_KK, "6281234567890", "reaction", body))
+    sent = SentMessage.objects.get()
+    assert "Terima kasih atas tanggapannya" in sent.payload["text"]["body"]
 
 
 def test_a_stale_conversation_restarts_politely(bot_world):

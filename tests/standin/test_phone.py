@@ -231,9 +231,10 @@ def test_choosing_a_service_from_the_list_shows_its_requirements(client, world):
     assert mine["text"] == row["title"] and mine["reply_to"] == menu["wamid"]
     reply = office_items(data)[-1]
     service = Service.objects.get(office__code="waykanan", code="kk-baru")
-    assert reply["kind"] == "text"
+    assert reply["kind"] == "buttons"
     assert service.name in reply["text"]
     assert service.requirements.first().label in reply["text"]
+    assert [b["id"] for b in reply["buttons"]] == ["apply:kk-baru", "menu:main"]
 
 
 def test_reply_button_and_template_button_have_metas_shapes(client, world):

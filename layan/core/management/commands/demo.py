@@ -8,6 +8,9 @@ from layan.core.management.commands.worker import start_task_worker
 from layan.core.periodic import Scheduler
 
 
+WALKTHROUGH_USERS = ("waykanan.operator_online", "waykanan.kasi", "waykanan.petugas_pelayanan_2")
+
+
 class Command(BaseCommand):
     help = (
         "Set up the demo (migrate, load the seed offices, SOP presets and demo staff) and run "
@@ -36,12 +39,17 @@ class Command(BaseCommand):
                     "",
                     "Layan demo",
                     f"  home         {base}/",
+                    f"  phone        {base}/dev/phone/   (a resident's WhatsApp)",
                     f"  API docs     {base}/api/docs",
                     f"  admin        {base}/admin/   (admin / {self._password_hint()})",
                     f"  health       {base}/healthz",
                     "",
                     f"Demo staff (password: {self._password_hint()}), one per role and office:",
                     *self._columns([u for u in users if u != "admin"]),
+                    "",
+                    "API tokens of this run (Authorize in the API docs), for the Way Kanan KIA",
+                    "walk-through in docs/resident-bot.md:",
+                    *self._tokens(WALKTHROUGH_USERS),
                     "",
                     "Ctrl+C stops the demo.",
                 ]
@@ -56,6 +64,18 @@ class Command(BaseCommand):
             scheduler.stop()
             if worker is not None:
                 worker.running = False
+
+    @staticmethod
+    def _tokens(usernames: tuple[str, ...]) -> list[str]:
+        from django.contrib.auth import get_user_model
+
+        from layan.api.models import ApiToken
+
+        lines = []
+        for user in get_user_model().objects.filter(username__in=usernames).order_by("username"):
+            _row, raw = ApiToken.issue(user, "demo walk-through")
+            lines.append(f"  {user.username:<32} {raw}")
+        return lines
 
     @staticmethod
     def _password_hint() -> str:
