@@ -128,8 +128,8 @@ def test_indonesian_mobile_numbers_are_normalised(typed, number):
 @pytest.mark.django_db
 def test_the_satisfaction_index_follows_permenpan_14_2017(presets):
     from layan.cases.models import Case
-    from layan.offices.models import Service
     from layan.cases.services import Actor, submit_case
+    from layan.offices.models import Service
 
     service = Service.objects.get(office__code="waykanan", code="kia-baru")
     assert not satisfaction_index(SurveyResponse.objects.all()).answered

@@ -7,7 +7,6 @@ from layan.core.management.commands.serve import serve
 from layan.core.management.commands.worker import start_task_worker
 from layan.core.periodic import Scheduler
 
-
 WALKTHROUGH_USERS = ("waykanan.operator_online", "waykanan.kasi", "waykanan.petugas_pelayanan_2")
 
 
