@@ -7,6 +7,9 @@ Errors are ``{"code", "message", "details"}`` with the message in Indonesian.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from django.conf import settings
 from django.db.models import Prefetch
 from django.http import HttpRequest
 from django.utils import timezone
@@ -455,7 +458,8 @@ def list_conversations(request, handed_over: bool = True):
     """Conversations of your offices; by default those handed to an officer, oldest first."""
     qs = bot_selectors.conversations_for(request.user)
     if handed_over:
-        qs = qs.filter(handed_over_at__isnull=False).order_by("handed_over_at")
+        since = timezone.now() - timedelta(seconds=settings.BOT_HANDOVER_TIMEOUT)
+        qs = qs.filter(handed_over_at__gte=since).order_by("handed_over_at")
     else:
         qs = qs.order_by("-last_inbound_at")
     now = timezone.now()

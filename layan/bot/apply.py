@@ -78,7 +78,13 @@ def handle(turn: Turn) -> None:
 
         menu.show(turn)
         return
-    field = turn.state.get("field") or _next_field(service, _data(turn))
+    field = turn.state.get("field")
+    if field not in plan(service, _data(turn)):
+        # The office changed the service while this resident was applying: ask what is next.
+        field = _next_field(service, _data(turn))
+        turn.state["field"] = field
+        _prompt(turn, service, field)
+        return
     receive = _receiver(field)
     if receive(turn, service, field):
         _done(turn, field)
@@ -376,10 +382,8 @@ def _receive_question(turn: Turn, service: Service, field: str) -> bool:
         return False
     if kind == "number":
         low, high = question.get("min", 0), question.get("max", 999)
-        try:
-            number = int(turn.text.replace(" ", "").split()[0])
-        except (ValueError, IndexError):
-            number = None
+        match = re.match(r"\s*([0-9]{1,4})\b", turn.text)
+        number = int(match.group(1)) if match else None
         if number is None or not low <= number <= high:
             return _reprompt(turn, service, field, turn.t("number_invalid", min=low, max=high))
         answers[question["code"]] = number
@@ -486,8 +490,9 @@ def _receive_phone(turn: Turn, service: Service, field: str) -> bool:
 def _receive_related(turn: Turn, service: Service, field: str) -> bool:
     if turn.pick() == "f:skip" or turn.is_command("skip"):
         return True
+    # Any well-formed code is kept (staff check it); whether it exists is not told here.
     code = normalize_code(turn.text)
-    if code is None or not Case.objects.filter(code=code, office=turn.office).exists():
+    if code is None:
         return _reprompt(turn, service, field, turn.t("related_invalid"))
     _data(turn)["related"] = code
     return True
@@ -516,7 +521,8 @@ def _submitter_kind(service: Service, data: dict[str, Any]) -> str:
     # A flow that starts with a staff intake step (the field officer's visit) is applied for by
     # that officer on the service phone (seed 004); anyone else applying for someone is a
     # third-party reporter.
-    if definition is not None and definition.role(definition.first_step.role).kind == "staff":
+    first = definition.first_step if definition is not None else None
+    if first is not None and first.intake and definition.role(first.role).kind == "staff":
         return SubmitterKind.FIELD_OFFICER
     return SubmitterKind.THIRD_PARTY
 

@@ -89,7 +89,7 @@ def respond(turn: Turn) -> None:
     if kind in UNSUPPORTED:
         turn.say(t("guidance_other"))
         return
-    if _language(turn) or _commands(turn) or _navigation(turn):
+    if (not turn.flow() and _language(turn)) or _commands(turn) or _navigation(turn):
         return
     flow = turn.flow()
     if flow in FLOWS:
@@ -127,7 +127,9 @@ def _commands(turn: Turn) -> bool:
     if match and normalize_code(match.group(1)):
         tracking.lookup(turn, match.group(1))
         return True
-    if turn.is_command("status") and turn.flow() != "status":
+    if turn.flow():
+        return False  # inside a flow other words are answers ("status" may be one)
+    if turn.is_command("status"):
         tracking.start(turn)
         return True
     if turn.is_command("survey"):
@@ -201,6 +203,9 @@ def _idle(turn: Turn) -> None:
         if media is not None and media.status == MediaFile.Status.REJECTED:
             apply.collect_file(turn, [], "")
             return
+        if waiting:  # several requests wait for files: the menu lets the resident pick one
+            menu.show(turn)
+            return
         turn.say(turn.t("media_unexpected"))
         return
     menu.show(turn)
@@ -250,7 +255,10 @@ def finish(turn: Turn, before: dict, message: InboundMessage) -> None:
                 for stamp in state.get("sent", [])
                 if (at := parse_datetime(stamp)) is not None and now - at < timedelta(minutes=1)
             ]
-            if len(recent) >= settings.BOT_REPLIES_PER_MINUTE:
+            moved = turn.snapshot() != before
+            # Over the limit only idle chatter is held back: a reply that moves the conversation
+            # (a prompt, a tracking code) always goes.
+            if len(recent) >= settings.BOT_REPLIES_PER_MINUTE and not moved:
                 contents = [] if state.get("slowed") else builders.text(turn.t("slow_down"))
                 state["slowed"] = True
             else:

@@ -56,7 +56,8 @@ def services(turn: Turn) -> None:
     if not rows:
         turn.say(t("no_services"))
         return
-    turn.ask_list(t("services_body"), t("menu_button"), rows[:LIST_ROWS])
+    # More than ten come as numbered text (a WhatsApp list holds ten rows).
+    turn.ask_list(t("services_body"), t("menu_button"), rows)
 
 
 def condition_text(turn: Turn, service: Service, condition: dict | None) -> str:

@@ -19,13 +19,18 @@ entering an automatic step (it is left at once), claims, releases, flags and ale
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
+from django.conf import settings
+from django.db import transaction
 from django.db.models.signals import post_save
+from django.utils.dateparse import parse_datetime
 
 from layan.bot import documents, tracking
 from layan.bot.models import CaseContact, SurveyResponse
+from layan.bot.selectors import ACTING
 from layan.bot.texts import Texts
-from layan.bot.turn import format_datetime, office_hours
+from layan.bot.turn import BOOKKEEPING, format_datetime, office_hours
 from layan.cases.models import Case, CaseEvent, Status
 from layan.offices.catalogue import condition_applies
 from layan.sop.definition import END
@@ -52,7 +57,7 @@ def on_event(event: CaseEvent) -> None:
     if event.kind in SILENT:
         return
     contacts = list(
-        CaseContact.objects.filter(case_id=event.case_id).select_related(
+        CaseContact.objects.filter(case_id=event.case_id, kind__in=ACTING).select_related(
             "conversation__channel__office", "conversation__identity"
         )
     )
@@ -98,7 +103,10 @@ def _notify(case: Case, event: CaseEvent, conversation: Conversation) -> None:
             "documents_needed",
             [case.code, f"{items}. {note}" if items != note else items],
         )
-        _await_documents(conversation, case, event)
+        # After the officer's transaction: the conversation is locked after the request, never
+        # while it is (the bot locks the conversation first, then the request).
+        conversation_id, case_id, event_id = conversation.pk, case.pk, event.pk
+        transaction.on_commit(lambda: _await_documents(conversation_id, case_id, event_id))
         return
     if event.kind == "reject":
         send(
@@ -169,16 +177,34 @@ def _last_note(case: Case) -> str:
     return event.note if event else "-"
 
 
-def _await_documents(conversation: Conversation, case: Case, event: CaseEvent) -> None:
+def _await_documents(conversation_id: int, case_id: int, event_id: int) -> None:
     """Make the resident's next file an answer to this request, unless they are busy with
     something else (the menu then offers "Kirim berkas")."""
-    locked = Conversation.objects.select_for_update(of=("self",)).get(pk=conversation.pk)
-    state = dict(locked.state or {})
-    if state.get("flow") and state.get("case") != case.code:
-        return
-    state.update(documents.state_for(case, event))
-    locked.state = state
-    locked.save(update_fields=["state", "updated_at"])
+    with transaction.atomic():
+        locked = Conversation.objects.select_for_update(of=("self",)).get(pk=conversation_id)
+        case = Case.objects.get(pk=case_id)
+        event = CaseEvent.objects.get(pk=event_id)
+        if documents_waiting_on(case) != event.pk:
+            return  # the request moved on before this ran
+        state = dict(locked.state or {})
+        at = parse_datetime(state.get("at") or "")
+        stale = at is None or event.at - at > timedelta(seconds=settings.BOT_STALE_AFTER)
+        if state.get("flow") and state.get("case") != case.code and not stale:
+            return
+        for key in list(state):
+            if key not in BOOKKEEPING:
+                del state[key]
+        state.update(documents.state_for(case, event))
+        state["at"] = event.at.isoformat()
+        locked.state = state
+        locked.save(update_fields=["state", "updated_at"])
+
+
+def documents_waiting_on(case: Case) -> int | None:
+    from layan.bot.selectors import documents_request
+
+    event = documents_request(case)
+    return event.pk if event else None
 
 
 def _invite_survey(conversation: Conversation, case: Case, t: Texts, event: CaseEvent) -> None:

@@ -57,11 +57,23 @@ def follows(conversation: Conversation, case: Case) -> bool:
     ).exists()
 
 
+# Who may act on a request from WhatsApp (send documents, rate it, hear its notices): the number
+# it was applied from and the applicant's own. Someone who proved the NIK digits only reads.
+ACTING = (CaseContact.Kind.SUBMITTER, CaseContact.Kind.APPLICANT)
+
+
+def acting_cases(conversation: Conversation) -> QuerySet[Case]:
+    return followed_cases(conversation).filter(
+        contacts__conversation__identity_id=conversation.identity_id,
+        contacts__kind__in=ACTING,
+    )
+
+
 def waiting_for_documents(conversation: Conversation) -> list[Case]:
-    """Followed requests where an officer asked for documents and is waiting for them."""
+    """Requests of this resident where an officer asked for documents and waits for them."""
     return [
         case
-        for case in followed_cases(conversation).filter(status=Status.WAITING_APPLICANT)
+        for case in acting_cases(conversation).filter(status=Status.WAITING_APPLICANT)
         if documents_request(case) is not None
     ]
 
@@ -84,12 +96,11 @@ def last_event(case: Case, kind: str) -> CaseEvent | None:
 def survey_due(conversation: Conversation, now: datetime) -> Case | None:
     """The latest request this resident saw completed recently and has not rated yet."""
     return (
-        followed_cases(conversation)
+        acting_cases(conversation)
         .filter(
             status=Status.COMPLETED,
             closed_at__gte=now - SURVEY_WITHIN,
             survey__isnull=True,
-            contacts__conversation=conversation,
         )
         .order_by("-closed_at")
         .first()

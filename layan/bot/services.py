@@ -72,6 +72,10 @@ def staff_reply(
     with transaction.atomic():
         conversation = _locked(conversation)
         office = conversation.channel.office
+        # An officer writing takes the conversation (or keeps it): the resident's answer goes
+        # to the officer, not the bot, and the handover timeout counts from here.
+        conversation.handed_over_at = now
+        conversation.save(update_fields=["handed_over_at", "updated_at"])
         t = Texts(office.pk, (conversation.state or {}).get("lang", "id"))
         name = office.short_name or office.name
         return outbox.notify(

@@ -27,9 +27,7 @@ def start_due(turn: Turn, code: str | None = None) -> None:
     """Start the survey of ``code`` if this resident may rate it, else of the latest due one."""
     case = None
     if code:
-        case = next(
-            (c for c in selectors.followed_cases(turn.conversation) if c.code == code), None
-        )
+        case = next((c for c in selectors.acting_cases(turn.conversation) if c.code == code), None)
     start(turn, case or selectors.survey_due(turn.conversation, turn.now))
 
 

@@ -70,8 +70,7 @@ def lookup(turn: Turn, raw_code: str) -> None:
         turn.reset()
         show(turn, case)
         return
-    failures = turn.state.get("status_failures", {})
-    if failures.get(code, 0) >= MAX_TRIES:
+    if failures_for(turn, code) >= MAX_TRIES:
         turn.reset()
         turn.say(turn.t("status_locked"))
         return
@@ -81,8 +80,15 @@ def lookup(turn: Turn, raw_code: str) -> None:
 
 
 def _check_nik4(turn: Turn) -> None:
+    code = normalize_code(turn.text)
+    if code is not None:  # a corrected code is a new question, not a wrong answer
+        lookup(turn, code)
+        return
+    digits = "".join(ch for ch in turn.text if ch in "0123456789")
+    if len(digits) != 4:
+        turn.prompt(turn.t("status_ask_nik4", code=turn.state.get("code", "")))
+        return
     code = turn.state.get("code", "")
-    digits = "".join(ch for ch in turn.text if ch.isdigit())
     case = (
         Case.objects.filter(code=code, office=turn.office)
         .select_related("service", "current_step", "sop_version", "office")
@@ -99,9 +105,23 @@ def _check_nik4(turn: Turn) -> None:
     failures = dict(turn.state.get("status_failures", {}))
     failures[code] = failures.get(code, 0) + 1
     turn.state["status_failures"] = failures
-    logger.info("status check for %s refused (%d)", code, failures[code])
+    total = failures_for(turn, code)
+    logger.info("status check for %s refused (%d)", code, total)
     turn.reset()
-    turn.say(turn.t("status_locked" if failures[code] >= MAX_TRIES else "status_not_found"))
+    turn.say(turn.t("status_locked" if total >= MAX_TRIES else "status_not_found"))
+
+
+def failures_for(turn: Turn, code: str) -> int:
+    """Wrong answers for ``code`` from this person on any of the office's numbers."""
+    from layan.whatsapp.models import Conversation
+
+    count = (turn.state.get("status_failures") or {}).get(code, 0)
+    others = Conversation.objects.filter(identity_id=turn.identity.pk).exclude(
+        pk=turn.conversation.pk
+    )
+    for state in others.values_list("state", flat=True):
+        count += ((state or {}).get("status_failures") or {}).get(code, 0)
+    return count
 
 
 def describe(turn: Turn, case: Case) -> str:

@@ -7,6 +7,7 @@ a resident on a phone without interactive messages can answer "2".
 
 from __future__ import annotations
 
+import copy
 import re
 from datetime import datetime, timedelta
 from typing import Any
@@ -110,7 +111,7 @@ class Turn:
                 del self.state[key]
 
     def snapshot(self) -> dict[str, Any]:
-        return {k: v for k, v in self.state.items() if k not in BOOKKEEPING}
+        return copy.deepcopy({k: v for k, v in self.state.items() if k not in BOOKKEEPING})
 
     # ----------------------------------------------------------------- formats
 
@@ -183,6 +184,7 @@ def office_hours(t: Texts, office: Office) -> str:
 
 
 _PHONE_JUNK = re.compile(r"[\s\-().]")
+_ASCII_DIGITS = re.compile(r"^[0-9]+$")
 
 
 def normalize_phone(raw: str) -> str | None:
@@ -190,7 +192,7 @@ def normalize_phone(raw: str) -> str | None:
     text = _PHONE_JUNK.sub("", raw or "")
     if text.startswith("+"):
         text = text[1:]
-    if not text.isdigit():
+    if not _ASCII_DIGITS.match(text):
         return None
     if text.startswith("0"):
         text = "62" + text[1:]

@@ -60,7 +60,9 @@ message_strategy = st.one_of(
     st.tuples(st.just("guide"), st.none()),
 )
 # A resident who does what is asked, long enough to finish any seed application.
-guided_run = st.lists(st.just(("guide", None)), min_size=0, max_size=45)
+guided_run = st.one_of(st.just(0), st.integers(min_value=30, max_value=45)).map(
+    lambda n: [("guide", None)] * n
+)
 
 
 def guided(state: dict) -> tuple[str, object]:

@@ -459,3 +459,61 @@ def test_a_pickup_notice_lists_what_to_bring(bot_world):
     assert "dapat diambil di kantor" in news
     assert "Asli Surat Keterangan Hilang dari Polisi" in news
     assert "KTP-el Rusak" not in news
+
+
+# --------------------------------------------------------------------------- rights and limits
+
+
+def test_someone_who_proved_the_nik_digits_only_reads_the_status(bot_world):
+    resident = Resident(WK_KTP_KIA)
+    case = apply(resident, Service.objects.get(office__code="waykanan", code="kia-baru"))
+    relative = Resident(WK_KTP_KIA, wa_id="6281288888888")
+    relative.says(f"status {case.code}")
+    relative.says(NIK[-4:])
+    relative.inbox()
+    Officers().act(case, "request_documents", note="KK buram", data={"items": ["fotokopi_kk"]})
+    assert "belum lengkap" in Resident.text_of(resident.inbox())
+    assert relative.inbox() == []  # no notices
+    reply = Resident.text_of(relative.sends_photo())  # and no way to answer for the applicant
+    assert "tidak ada permohonan yang sedang diisi" in reply
+    assert Case.objects.get(pk=case.pk).status == Status.WAITING_APPLICANT
+
+
+def test_the_reply_limit_never_swallows_a_step_forward(bot_world, settings):
+    settings.BOT_REPLIES_PER_MINUTE = 2
+    resident = Resident(WK_KTP_KIA)
+    case = apply(resident, Service.objects.get(office__code="waykanan", code="kia-baru"))
+    assert case.code in Resident.text_of(resident.last)
+
+
+def test_a_documents_request_after_a_long_silence_is_not_treated_as_stale(bot_world):
+    resident = Resident(WK_KTP_KIA)
+    case = apply(resident, Service.objects.get(office__code="waykanan", code="kia-baru"))
+    long_ago = timezone.now() - timedelta(days=3)
+    conversation = Conversation.objects.get(identity__wa_id=resident.wa_id)
+    conversation.state = {**conversation.state, "at": long_ago.isoformat()}
+    conversation.last_inbound_at = long_ago
+    conversation.save()
+    Officers().act(case, "request_documents", note="KK buram", data={"items": ["fotokopi_kk"]})
+    resident.inbox()
+    reply = Resident.text_of(resident.sends_photo())
+    assert "lama tidak ada balasan" not in reply
+    assert "Diterima: Foto Copy KK" in reply
+
+
+def test_digits_from_other_scripts_are_a_wrong_answer_not_a_crash(bot_world):
+    case = apply(
+        Resident(WK_KTP_KIA), Service.objects.get(office__code="waykanan", code="kia-baru")
+    )
+    stranger = Resident(WK_KTP_KIA, wa_id="6281277777777")
+    stranger.says(f"status {case.code}")
+    reply = Resident.text_of(stranger.says("１２３４"))
+    assert "4 angka terakhir" in reply  # asked again: not four digits 0-9
+
+
+def test_a_number_answer_may_carry_its_unit(bot_world):
+    resident = Resident(WK_KTP_KIA)
+    start_kia(resident)
+    resident.says(NIK)
+    resident.says("5 tahun")
+    assert state(resident)["data"]["answers"]["child_age"] == 5
