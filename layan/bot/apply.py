@@ -31,7 +31,7 @@ from layan.cases.codes import normalize_code
 from layan.cases.models import Attachment, Case, SubmitterKind
 from layan.cases.services import Actor, flag_case, submit_case
 from layan.core.errors import LayanError
-from layan.offices.catalogue import condition_applies
+from layan.offices.catalogue import condition_applies, question_choices
 from layan.offices.models import Requirement, Service
 from layan.registry.nik import NikError, parse_nik
 from layan.registry.regions import district_known
@@ -198,9 +198,7 @@ def _prompt_question(turn: Turn, question: dict[str, Any]) -> None:
     label = question.get("label", question["code"])
     kind = question.get("kind")
     if kind == "choice":
-        options = [
-            Option(f"q:{value}", str(title)) for value, title in (question["choices"]).items()
-        ]
+        options = [Option(f"q:{value}", title) for value, title in question_choices(question)]
         turn.ask(t("choice_prompt", label=label), options)
     elif kind == "number":
         turn.prompt(t("ask_number", label=label))
@@ -245,7 +243,7 @@ def _summary(turn: Turn, service: Service) -> str:
         value = data["answers"].get(question["code"])
         if value is None:
             continue
-        shown = (question.get("choices") or {}).get(str(value), value)
+        shown = dict(question_choices(question)).get(str(value), value)
         lines.append(
             t("summary_answer", label=question.get("label", question["code"]), value=shown)
         )
@@ -374,7 +372,7 @@ def _receive_question(turn: Turn, service: Service, field: str) -> bool:
     if kind == "choice":
         choice = turn.pick()
         value = choice[2:] if choice and choice.startswith("q:") else None
-        if value not in {str(k) for k in (question.get("choices") or {})}:
+        if value not in dict(question_choices(question)):
             return _reprompt(turn, service, field, turn.t("choice_invalid"))
         answers[question["code"]] = value
         return True

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from layan.bot import selectors
 from layan.bot.turn import Turn
+from layan.offices.catalogue import question_choices
 from layan.offices.models import Service
 from layan.whatsapp.builders import Option
 
@@ -71,11 +72,11 @@ def condition_text(turn: Turn, service: Service, condition: dict | None) -> str:
         return ""
     label = question.get("label", question["code"])
     if "in" in condition:
-        choices = question.get("choices") or {}
-        answer = " / ".join(str(choices.get(str(v), v)) for v in condition["in"])
+        choices = dict(question_choices(question))
+        answer = " / ".join(choices.get(str(v), str(v)) for v in condition["in"])
         return turn.t("info_when_choice", question=label, answer=answer)
     if "eq" in condition:
-        choices = question.get("choices") or {}
+        choices = dict(question_choices(question))
         value = condition["eq"]
         return turn.t("info_when_choice", question=label, answer=choices.get(str(value), value))
     symbols = {"gte": "≥", "gt": ">", "lte": "≤", "lt": "<"}

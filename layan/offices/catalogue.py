@@ -36,6 +36,23 @@ _KEY = re.compile(r"^[a-z0-9_]+$")
 QUESTION_KINDS = ("choice", "number", "text", "date")
 
 
+def question_choices(question: dict[str, Any]) -> list[tuple[str, str]]:
+    """A choice question's options in the catalogue's order, as (value, label).
+
+    Stored as a list of pairs: PostgreSQL's jsonb does not keep the key order of an object, and
+    residents must see the options in the order the office wrote them.
+    """
+    raw = question.get("choices") or []
+    items = raw.items() if isinstance(raw, dict) else raw
+    return [(str(value), str(label)) for value, label in items]
+
+
+def _stored_question(question: dict[str, Any]) -> dict[str, Any]:
+    if question.get("kind") != "choice":
+        return dict(question)
+    return {**question, "choices": [list(pair) for pair in question_choices(question)]}
+
+
 def condition_applies(condition: dict[str, Any] | None, answers: dict[str, Any]) -> bool:
     """Whether a requirement's ``when`` holds for the applicant's answers.
 
@@ -233,7 +250,7 @@ def load_services(office: Office, data: dict[str, Any]) -> list[Service]:
                 "output": item["output"],
                 "delivery": item.get("delivery", Service.Delivery.PDF),
                 "forms": list(item.get("forms") or []),
-                "questions": list(item.get("questions") or []),
+                "questions": [_stored_question(q) for q in item.get("questions") or []],
                 "bring_on_pickup": list(item.get("bring_on_pickup") or []),
                 "is_complaint": bool(item.get("complaint", False)),
                 "position": position,

@@ -109,13 +109,25 @@ def drain(now: datetime | None = None, limit: int = 1000, batch: int = 100) -> i
     return done
 
 
+def without_nul(value):
+    """The payload without NUL characters: JSON may carry "\\u0000", PostgreSQL text and jsonb
+    cannot store it, and a message that cannot be stored would be retried forever."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, list):
+        return [without_nul(item) for item in value]
+    if isinstance(value, dict):
+        return {without_nul(key): without_nul(item) for key, item in value.items()}
+    return value
+
+
 def process(event_id: int, *, client: GraphClient | None = None, now: datetime | None = None):
     """Work through one stored event; idempotent, and retried with backoff when it fails."""
     event = InboundEvent.objects.filter(pk=event_id, processed_at__isnull=True).first()
     if event is None:
         return
     try:
-        parsed = parse_webhook(json.loads(event.body))
+        parsed = parse_webhook(without_nul(json.loads(event.body)))
         for problem in parsed.problems:
             logger.info("event %s: %s", event.pk, problem)
         for status in parsed.statuses:

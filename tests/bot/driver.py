@@ -17,6 +17,7 @@ from django.test import Client
 from layan.api.models import ApiToken
 from layan.cases.models import Case
 from layan.cases.services import acting_role
+from layan.offices.catalogue import question_choices
 from layan.offices.models import Requirement, Service
 from layan.whatsapp.models import Conversation
 from tests.bot.harness import Resident
@@ -48,8 +49,7 @@ def state(resident: Resident) -> dict:
 
 def answer_choice(question: dict) -> str:
     """The option most likely to bring in conditional requirements (so they are exercised)."""
-    choices = list(question["choices"])
-    return f"q:{choices[0]}"
+    return f"q:{question_choices(question)[0][0]}"
 
 
 def apply(resident: Resident, service: Service, *, on_behalf_phone: str | None = None) -> Case:

@@ -112,6 +112,9 @@ class BotProperties(TestCase):
         )
         if kind == "guide":
             kind, value = guided(conversation.state or {})
+        from layan.whatsapp.inbox import without_nul
+
+        value = without_nul(value)  # as the inbox stores what Meta sends
         fields = {"kind": kind, "text": "", "reply_id": ""}
         if kind == "tap-id":
             fields.update(kind="button_reply", reply_id=value)

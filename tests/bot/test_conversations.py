@@ -517,3 +517,13 @@ def test_a_number_answer_may_carry_its_unit(bot_world):
     resident.says(NIK)
     resident.says("5 tahun")
     assert state(resident)["data"]["answers"]["child_age"] == 5
+
+
+def test_a_nul_character_in_a_message_is_dropped_not_retried_forever(bot_world):
+    payload = wa.text(WK_KK, "6281234567890", "ha\u0000lo")
+    assert wa.post(Client(), payload).status_code == 200
+    from layan.whatsapp.models import InboundEvent, InboundMessage
+
+    assert not InboundEvent.objects.filter(processed_at__isnull=True).exists()
+    assert InboundMessage.objects.get().text == "halo"
+    assert SentMessage.objects.count() == 1
