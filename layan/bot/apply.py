@@ -24,7 +24,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from layan.bot import selectors
+from layan.bot import menu, selectors
 from layan.bot.models import CaseContact
 from layan.bot.turn import Turn, normalize_phone
 from layan.cases.codes import normalize_code
@@ -74,8 +74,6 @@ def handle(turn: Turn) -> None:
     service = _service(turn)
     if service is None:
         turn.reset()
-        from layan.bot import menu
-
         menu.show(turn)
         return
     field = turn.state.get("field")
@@ -212,9 +210,8 @@ def _prompt_requirement(turn: Turn, service: Service, requirement: Requirement) 
     t = turn.t
     data = _data(turn)
     if requirement.kind in FILE_KINDS:
-        reqs = [f for f in plan(service, data) if f.startswith("r:")]
-        files = [f for f in reqs if _requirement(service, f[2:]).kind in FILE_KINDS]
-        number = files.index(f"r:{requirement.code}") + 1
+        files = [r.code for r in requirements(service, data["answers"]) if r.kind in FILE_KINDS]
+        number = files.index(requirement.code) + 1
         params = {"label": requirement.label, "number": number, "total": len(files)}
         if requirement.required:
             turn.prompt(t("ask_file", **params))
@@ -405,23 +402,17 @@ def _receive_question(turn: Turn, service: Service, field: str) -> bool:
 def collect_file(turn: Turn, files: list[int], label: str) -> str:
     """One message at a file step: ``"added"`` (a file was kept), ``"next"`` (the resident is
     done with this item), ``"skip"``, ``"rejected"`` (told why) or ``"other"``."""
-    t = turn.t
     if turn.kind in ("image", "document"):
         media = turn.media()
         if media is None or media.status != MediaFile.Status.ACCEPTED:
-            reason = media.reason if media is not None else "download_failed"
-            key = f"media_{reason}"
-            from layan.bot.texts import catalogue
-
-            turn.say(t(key if key in catalogue()["texts"] else "media_download_failed"))
+            turn.refuse_media(media)
             return "rejected"
         if media.pk not in files:
             files.append(media.pk)
         return "added"
-    choice = turn.pick()
-    if choice == "f:next" or turn.is_command("next") or turn.is_command("done"):
+    if turn.goes_on():
         return "next"
-    if choice == "f:skip" or turn.is_command("skip"):
+    if turn.skips():
         return "skip"
     return "other"
 
@@ -458,7 +449,7 @@ def _receive_requirement(turn: Turn, service: Service, field: str) -> bool:
             return False
         return _reprompt(turn, service, field, t("file_expected", label=requirement.label))
     # typed requirements
-    if not requirement.required and (turn.pick() == "f:skip" or turn.is_command("skip")):
+    if not requirement.required and turn.skips():
         data["skipped"].append(code)
         return True
     if not _typed(turn, service, field, requirement.label):
@@ -476,7 +467,7 @@ def _receive_requirement(turn: Turn, service: Service, field: str) -> bool:
 
 
 def _receive_phone(turn: Turn, service: Service, field: str) -> bool:
-    if turn.pick() == "f:skip" or turn.is_command("skip"):
+    if turn.skips():
         return True
     phone = normalize_phone(turn.text)
     if phone is None:
@@ -486,7 +477,7 @@ def _receive_phone(turn: Turn, service: Service, field: str) -> bool:
 
 
 def _receive_related(turn: Turn, service: Service, field: str) -> bool:
-    if turn.pick() == "f:skip" or turn.is_command("skip"):
+    if turn.skips():
         return True
     # Any well-formed code is kept (staff check it); whether it exists is not told here.
     code = normalize_code(turn.text)

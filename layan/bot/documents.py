@@ -49,14 +49,6 @@ def start(turn: Turn, case: Case, *, consume: bool = False) -> None:
     _prompt(turn, case, event)
 
 
-def _case(turn: Turn) -> Case | None:
-    return (
-        Case.objects.filter(code=turn.state.get("case"), office=turn.office)
-        .select_related("service", "office", "sop_version", "current_step")
-        .first()
-    )
-
-
 def _label(case: Case, code: str) -> str:
     requirement = Requirement.objects.filter(service_id=case.service_id, code=code).first()
     return requirement.label if requirement else code
@@ -78,7 +70,7 @@ def _prompt(turn: Turn, case: Case, event) -> None:
 
 def handle(turn: Turn) -> None:
     t = turn.t
-    case = _case(turn)
+    case = selectors.office_case(turn.office, turn.state.get("case"))
     event = selectors.documents_request(case) if case is not None else None
     if event is None:
         turn.reset()

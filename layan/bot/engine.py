@@ -201,7 +201,7 @@ def _idle(turn: Turn) -> None:
             documents.start(turn, waiting[0], consume=True)
             return
         if media is not None and media.status == MediaFile.Status.REJECTED:
-            apply.collect_file(turn, [], "")
+            turn.refuse_media(media)
             return
         if waiting:  # several requests wait for files: the menu lets the resident pick one
             menu.show(turn)

@@ -27,8 +27,8 @@ from django.db.models.signals import post_save
 from django.utils.dateparse import parse_datetime
 
 from layan.bot import documents, tracking
-from layan.bot.models import CaseContact, SurveyResponse
-from layan.bot.selectors import ACTING
+from layan.bot.models import CaseContact
+from layan.bot.selectors import ACTING, documents_request, rated
 from layan.bot.texts import Texts
 from layan.bot.turn import BOOKKEEPING, format_datetime, office_hours
 from layan.cases.models import Case, CaseEvent, Status
@@ -36,7 +36,7 @@ from layan.offices.catalogue import condition_applies
 from layan.sop.definition import END
 from layan.whatsapp import builders, outbox
 from layan.whatsapp.builders import Option
-from layan.whatsapp.models import Conversation, OutboxMessage
+from layan.whatsapp.models import Conversation
 
 logger = logging.getLogger(__name__)
 
@@ -79,7 +79,7 @@ def on_event(event: CaseEvent) -> None:
 
 
 def _notify(case: Case, event: CaseEvent, conversation: Conversation) -> None:
-    t = Texts(case.office_id, (conversation.state or {}).get("lang", "id"))
+    t = Texts.of(conversation, case.office_id)
     key = f"notice:{event.pk}:{conversation.pk}"
     service = case.service
 
@@ -184,7 +184,8 @@ def _await_documents(conversation_id: int, case_id: int, event_id: int) -> None:
         locked = Conversation.objects.select_for_update(of=("self",)).get(pk=conversation_id)
         case = Case.objects.get(pk=case_id)
         event = CaseEvent.objects.get(pk=event_id)
-        if documents_waiting_on(case) != event.pk:
+        waiting = documents_request(case)
+        if waiting is None or waiting.pk != event.pk:
             return  # the request moved on before this ran
         state = dict(locked.state or {})
         at = parse_datetime(state.get("at") or "")
@@ -200,34 +201,21 @@ def _await_documents(conversation_id: int, case_id: int, event_id: int) -> None:
         locked.save(update_fields=["state", "updated_at"])
 
 
-def documents_waiting_on(case: Case) -> int | None:
-    from layan.bot.selectors import documents_request
-
-    event = documents_request(case)
-    return event.pk if event else None
-
-
 def _invite_survey(conversation: Conversation, case: Case, t: Texts, event: CaseEvent) -> None:
-    if SurveyResponse.objects.filter(case=case).exists():
+    if rated(case):
         return
-    key = f"survey:{case.pk}:{conversation.pk}"
-    if conversation.window_open(event.at):
-        contents = builders.buttons(
+    outbox.notify(
+        conversation=conversation,
+        key=f"survey:{case.pk}:{conversation.pk}",
+        contents=builders.buttons(
             t("survey_invite"),
             [
                 Option(f"survey:{case.code}", t("button_survey")),
                 Option("later", t("button_later")),
             ],
-        )
-        outbox.queue_many(conversation=conversation, contents=contents, key=key, case=case)
-        return
-    content = outbox.template_content(case.office_id, "survey_invite", [case.code])
-    row = outbox.queue(
-        conversation=conversation,
-        content=content,
-        key=key,
-        case=case,
+        ),
         template_key="survey_invite",
         template_params=[case.code],
+        case=case,
+        now=event.at,
     )
-    OutboxMessage.objects.filter(pk=row.pk).update(as_template=True)

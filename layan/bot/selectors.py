@@ -51,6 +51,19 @@ def followed_cases(conversation: Conversation) -> QuerySet[Case]:
     )
 
 
+def office_case(office: Office, code: str | None) -> Case | None:
+    """The office's request with this tracking code (another office's codes are not found)."""
+    return (
+        Case.objects.filter(code=code or "", office=office)
+        .select_related("service", "office", "sop_version", "current_step")
+        .first()
+    )
+
+
+def rated(case: Case) -> bool:
+    return SurveyResponse.objects.filter(case=case).exists()
+
+
 def follows(conversation: Conversation, case: Case) -> bool:
     return CaseContact.objects.filter(
         case=case, conversation__identity_id=conversation.identity_id

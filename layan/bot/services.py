@@ -31,7 +31,7 @@ def _locked(conversation: Conversation) -> Conversation:
 
 
 def hand_over_text(conversation: Conversation) -> str:
-    t = Texts(conversation.channel.office_id, (conversation.state or {}).get("lang", "id"))
+    t = Texts.of(conversation)
     return t("handover", hours=office_hours(t, conversation.channel.office))
 
 
@@ -44,7 +44,7 @@ def release(conversation: Conversation, *, user, now: datetime | None = None) ->
             raise Conflict(_("This conversation is not handed to an officer."), "not_handed_over")
         conversation.handed_over_at = None
         conversation.save(update_fields=["handed_over_at", "updated_at"])
-        t = Texts(conversation.channel.office_id, (conversation.state or {}).get("lang", "id"))
+        t = Texts.of(conversation)
         office = conversation.channel.office
         text = t("handover_released")
         outbox.notify(
@@ -76,7 +76,7 @@ def staff_reply(
         # to the officer, not the bot, and the handover timeout counts from here.
         conversation.handed_over_at = now
         conversation.save(update_fields=["handed_over_at", "updated_at"])
-        t = Texts(office.pk, (conversation.state or {}).get("lang", "id"))
+        t = Texts.of(conversation)
         name = office.short_name or office.name
         return outbox.notify(
             conversation=conversation,

@@ -12,15 +12,11 @@ from layan.whatsapp.builders import Option
 
 def start(turn: Turn, case: Case | None) -> None:
     turn.reset()
-    if case is None or case.status != Status.COMPLETED or hasattr_survey(case):
+    if case is None or case.status != Status.COMPLETED or selectors.rated(case):
         turn.say(turn.t("survey_none"))
         return
     turn.state.update({"flow": "survey", "case": case.code, "n": 1, "answers": []})
     _ask(turn)
-
-
-def hasattr_survey(case: Case) -> bool:
-    return SurveyResponse.objects.filter(case=case).exists()
 
 
 def start_due(turn: Turn, code: str | None = None) -> None:
@@ -46,7 +42,7 @@ def _ask(turn: Turn) -> None:
 
 def handle(turn: Turn) -> None:
     choice = turn.pick()
-    if choice == "f:skip" or turn.is_command("skip"):
+    if turn.skips():
         value = None
     elif choice and choice.startswith("s:") and choice[2:] in ("1", "2", "3", "4"):
         value = int(choice[2:])
@@ -59,7 +55,7 @@ def handle(turn: Turn) -> None:
         turn.state["n"] += 1
         _ask(turn)
         return
-    case = Case.objects.filter(code=turn.state.get("case"), office=turn.office).first()
+    case = selectors.office_case(turn.office, turn.state.get("case"))
     answers = turn.state["answers"]
     turn.reset()
     if case is not None:

@@ -80,6 +80,12 @@ class Texts:
             rows = BotText.objects.filter(office_id=office_id, language=self.language)
             self.overrides = dict(rows.values_list("key", "text"))
 
+    @classmethod
+    def of(cls, conversation, office_id: int | None = None) -> Texts:
+        """The texts a conversation is held in (its office, the language the resident chose)."""
+        office_id = office_id if office_id is not None else conversation.channel.office_id
+        return cls(office_id, (conversation.state or {}).get("lang", DEFAULT_LANGUAGE))
+
     def raw(self, key: str) -> Any:
         if key in self.overrides:
             return self.overrides[key]

@@ -61,11 +61,7 @@ def handle(turn: Turn) -> None:
 
 def lookup(turn: Turn, raw_code: str) -> None:
     code = normalize_code(raw_code) or raw_code.upper()
-    case = (
-        Case.objects.filter(code=code, office=turn.office)
-        .select_related("service", "current_step", "sop_version", "office")
-        .first()
-    )
+    case = selectors.office_case(turn.office, code)
     if case is not None and selectors.follows(turn.conversation, case):
         turn.reset()
         show(turn, case)
@@ -89,11 +85,7 @@ def _check_nik4(turn: Turn) -> None:
         turn.prompt(turn.t("status_ask_nik4", code=turn.state.get("code", "")))
         return
     code = turn.state.get("code", "")
-    case = (
-        Case.objects.filter(code=code, office=turn.office)
-        .select_related("service", "current_step", "sop_version", "office")
-        .first()
-    )
+    case = selectors.office_case(turn.office, code)
     expected = case.applicant_nik[-4:] if case is not None and case.applicant_nik else None
     if expected and len(digits) == 4 and hmac.compare_digest(digits, expected):
         CaseContact.objects.get_or_create(

@@ -12,7 +12,8 @@ import re
 from datetime import datetime, timedelta
 from typing import Any
 
-from layan.bot.texts import Texts, command_words, normalize
+from layan.bot.texts import Texts, catalogue, command_words, normalize
+from layan.cases.sla import calendar_for
 from layan.offices.models import Office
 from layan.whatsapp import builders
 from layan.whatsapp.builders import Option
@@ -31,7 +32,7 @@ class Turn:
         self.message = message
         self.now = now
         self.state: dict[str, Any] = dict(conversation.state or {})
-        self.t = Texts(self.office.pk, self.state.get("lang", "id"))
+        self.t = Texts.of(conversation)
         self.out: list[dict] = []
 
     # ----------------------------------------------------------------- input
@@ -50,6 +51,14 @@ class Turn:
 
     def is_command(self, name: str) -> bool:
         return bool(self.word) and self.word in command_words()[name]
+
+    def skips(self) -> bool:
+        """*Lewati* tapped, or a skip word typed."""
+        return self.pick() == "f:skip" or self.is_command("skip")
+
+    def goes_on(self) -> bool:
+        """*Lanjut* / *Selesai* tapped, or one of those words typed."""
+        return self.pick() == "f:next" or self.is_command("next") or self.is_command("done")
 
     def options(self) -> list[Option]:
         return [Option(id=i, title=t) for i, t in self.state.get("options") or []]
@@ -73,6 +82,11 @@ class Turn:
         if self.kind not in ("image", "document"):
             return None
         return MediaFile.objects.filter(message=self.message).first()
+
+    def refuse_media(self, media: MediaFile | None) -> None:
+        """Say why a file was not accepted and what to send instead."""
+        key = f"media_{media.reason if media is not None else 'download_failed'}"
+        self.say(self.t(key if key in catalogue()["texts"] else "media_download_failed"))
 
     # ----------------------------------------------------------------- output
 
@@ -142,8 +156,6 @@ def zone_name(value: datetime) -> str:
 def format_datetime(t: Texts, office: Office, value: datetime | None) -> str:
     if value is None:
         return "-"
-    from layan.cases.sla import calendar_for
-
     local = calendar_for(office).as_closing(value).astimezone(office.tz)
     return t(
         "datetime",

@@ -97,13 +97,15 @@ def notify(
     *,
     conversation: Conversation,
     key: str,
-    text: str,
+    text: str = "",
     template_key: str,
     template_params: Sequence[str],
+    contents: Sequence[dict] | None = None,
     case=None,
     now: datetime | None = None,
 ) -> list[OutboxMessage]:
-    """A notice: free text while the 24-hour window is open, else the office's template.
+    """A notice: free text (or the given ``contents``, e.g. buttons) while the 24-hour window is
+    open, else the office's template.
 
     The template is kept on the (first) row either way, so a message that finds the window
     closed when it is finally sent (error 131047) goes again as the template.
@@ -125,7 +127,7 @@ def notify(
             row.as_template = True
         return [row]
     rows = []
-    for index, content in enumerate(builders.text(text)):
+    for index, content in enumerate(contents or builders.text(text)):
         first = index == 0
         rows.append(
             queue(
