@@ -10,6 +10,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
+    path("console/", include("layan.console.urls")),
     path("webhooks/", include("layan.whatsapp.urls")),
 ]
 

@@ -7,9 +7,6 @@ Errors are ``{"code", "message", "details"}`` with the message in Indonesian.
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-from django.conf import settings
 from django.db.models import Prefetch
 from django.http import HttpRequest
 from django.utils import timezone
@@ -341,8 +338,13 @@ def create_case(request, payload: s.CaseIn):
     "/v1/cases/{code}", response={200: s.CaseOut, **ERRORS}, auth=BearerToken(), tags=["cases"]
 )
 def get_case(request, code: str):
-    """One request with its events, due times and the actions the caller may take."""
-    return _detail(selectors.case_for(request.user, code), request.user)
+    """One request with its events, due times and the actions the caller may take (the opening
+    is written to the office's access log)."""
+    case = selectors.case_for(request.user, code)
+    services.record_access(
+        case, user=request.user, kind="api", ip=request.META.get("REMOTE_ADDR") or None
+    )
+    return _detail(case, request.user)
 
 
 @api.post(
@@ -456,13 +458,11 @@ def _conversation(request, pk: int):
 )
 def list_conversations(request, handed_over: bool = True):
     """Conversations of your offices; by default those handed to an officer, oldest first."""
-    qs = bot_selectors.conversations_for(request.user)
-    if handed_over:
-        since = timezone.now() - timedelta(seconds=settings.BOT_HANDOVER_TIMEOUT)
-        qs = qs.filter(handed_over_at__gte=since).order_by("handed_over_at")
-    else:
-        qs = qs.order_by("-last_inbound_at")
     now = timezone.now()
+    if handed_over:
+        qs = bot_selectors.handed_over_conversations(request.user, now)
+    else:
+        qs = bot_selectors.conversations_for(request.user).order_by("-last_inbound_at")
     return [_conversation_out(c, now) for c in qs[:200]]
 
 

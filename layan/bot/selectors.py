@@ -167,6 +167,15 @@ def conversations_for(user) -> QuerySet[Conversation]:
     )
 
 
+def handed_over_conversations(user, now: datetime) -> QuerySet[Conversation]:
+    """Conversations of ``user``'s offices handed to an officer and not yet timed out, oldest
+    handover first (the staff inbox)."""
+    from django.conf import settings
+
+    since = now - timedelta(seconds=settings.BOT_HANDOVER_TIMEOUT)
+    return conversations_for(user).filter(handed_over_at__gte=since).order_by("handed_over_at")
+
+
 def chat_messages(conversation: Conversation, *, limit: int = 100) -> list[dict]:
     """The latest messages both ways, oldest first: what the resident sent and what was sent to
     them (text, or the template's rendered text)."""

@@ -147,10 +147,10 @@ class CaseFlag(models.Model):
 
 class AppendOnlyQuerySet(models.QuerySet):
     def update(self, **kwargs):
-        raise TypeError("case events are append-only")
+        raise TypeError("this log is append-only")
 
     def delete(self):
-        raise TypeError("case events are append-only")
+        raise TypeError("this log is append-only")
 
 
 class CaseEvent(models.Model):
@@ -193,11 +193,11 @@ class CaseEvent(models.Model):
 
     def save(self, *args, **kwargs):
         if not self._state.adding:
-            raise TypeError("case events are append-only")
+            raise TypeError("this log is append-only")
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
-        raise TypeError("case events are append-only")
+        raise TypeError("this log is append-only")
 
 
 def attachment_path(instance: Attachment, filename: str) -> str:
@@ -222,3 +222,76 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return self.original_name or self.file.name
+
+
+class RequirementCheck(models.Model):
+    """An officer's verdict on one requirement of a request (the checklist).
+
+    One row per request and requirement: accepting or rejecting again replaces the verdict (the
+    history keeps every decision as an event). A rejected item holds the request back until the
+    applicant sends it again or an officer accepts it.
+    """
+
+    class Verdict(models.TextChoices):
+        ACCEPTED = "accepted", _("accepted")
+        REJECTED = "rejected", _("rejected")
+
+    case = models.ForeignKey(Case, models.CASCADE, related_name="checks")
+    requirement = models.SlugField(_("requirement"), max_length=40)
+    verdict = models.CharField(_("verdict"), max_length=10, choices=Verdict.choices)
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", null=True, blank=True
+    )
+    checked_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("requirement check")
+        verbose_name_plural = _("requirement checks")
+        constraints = [
+            models.UniqueConstraint(fields=["case", "requirement"], name="check_unique_item"),
+            models.CheckConstraint(
+                condition=Q(verdict__in=["accepted", "rejected"]), name="check_verdict_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(verdict="rejected") | ~Q(reason=""), name="check_rejected_has_reason"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.requirement} {self.verdict}"
+
+
+class CaseAccess(models.Model):
+    """Who opened a request's personal data, when and how: the office administrator's access log.
+
+    Written on every opening of a request page, an attachment or the API detail; never changed.
+    """
+
+    class Kind(models.TextChoices):
+        PAGE = "page", _("request page")
+        FILE = "file", _("attachment")
+        API = "api", _("API")
+
+    case = models.ForeignKey(Case, models.CASCADE, related_name="accesses")
+    office = models.ForeignKey("offices.Office", models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    at = models.DateTimeField()
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
+    detail = models.CharField(_("detail"), max_length=200, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("access")
+        verbose_name_plural = _("access log")
+        ordering = ["-at"]
+        indexes = [
+            models.Index(fields=["office", "-at"], name="access_office_idx"),
+            models.Index(fields=["case", "-at"], name="access_case_idx"),
+            models.Index(fields=["user", "-at"], name="access_user_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.case_id} {self.at:%Y-%m-%d %H:%M}"

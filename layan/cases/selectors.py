@@ -35,10 +35,13 @@ class CaseFilter:
     office: str | None = None
     service: str | None = None
     status: str | None = None
+    statuses: tuple[str, ...] | None = None
     step: str | None = None
-    role: str | None = None
+    role: str | None = None  # the role that works the current step (performer or assistant)
     assigned_to_id: int | None = None
+    unassigned: bool | None = None
     overdue: bool | None = None
+    flagged: bool | None = None
     query: str | None = None
 
     def apply(self, qs: QuerySet[Case], now: datetime | None = None) -> QuerySet[Case]:
@@ -51,21 +54,30 @@ class CaseFilter:
             if self.status not in Status.values:
                 raise Invalid(_("Unknown status %(s)s.") % {"s": self.status}, "status_invalid")
             qs = qs.filter(status=self.status)
+        if self.statuses is not None:
+            qs = qs.filter(status__in=self.statuses)
         if self.step:
             qs = qs.filter(current_step__key=self.step)
         if self.role:
-            qs = qs.filter(current_step__role__code=self.role)
+            qs = qs.filter(current_step__acting_role__code=self.role)
         if self.assigned_to_id is not None:
             qs = qs.filter(assigned_to_id=self.assigned_to_id)
+        if self.unassigned is not None:
+            qs = qs.filter(assigned_to__isnull=self.unassigned)
+        if self.flagged is not None:
+            has = Q(pk__in=CaseFlag.objects.values("case_id"))
+            qs = qs.filter(has) if self.flagged else qs.exclude(has)
         if self.overdue is not None:
             late = Q(flags__code__in=[FLAG_OVERDUE, FLAG_STEP_OVERDUE]) | Q(
                 status__in=[Status.SUBMITTED, Status.IN_PROGRESS], step_due_at__lt=now
             )
             qs = qs.filter(late).distinct() if self.overdue else qs.exclude(late)
         if self.query:
-            text = self.query.strip()
+            text = " ".join(self.query.split())[:120]
             qs = qs.filter(
-                Q(code__iexact=text) | Q(applicant_nik=text) | Q(applicant_name__icontains=text)
+                Q(code__iexact=text)
+                | Q(applicant_nik=text.replace(" ", ""))
+                | Q(applicant_name__icontains=text)
             )
         return qs.order_by(F("step_due_at").asc(nulls_last=True), "created_at")
 

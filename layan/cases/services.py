@@ -23,12 +23,15 @@ from layan.cases import sla
 from layan.cases.codes import new_code
 from layan.cases.models import (
     Case,
+    CaseAccess,
     CaseEvent,
     CaseFlag,
+    RequirementCheck,
     Status,
     SubmitterKind,
 )
 from layan.core.errors import Conflict, Forbidden, Invalid, NotFound
+from layan.offices.fields import clean_values, fields_of, incomplete
 from layan.offices.models import Office, Role, Service, StaffRole
 from layan.registry.nik import NikError, parse_nik
 from layan.sop.definition import END, Action, SopDefinition, Step, resolve_target
@@ -39,6 +42,8 @@ logger = logging.getLogger(__name__)
 FLAG_STEP_OVERDUE = "step_overdue"
 FLAG_OVERDUE = "overdue"
 MAX_NOTE = 2000
+MAX_REASON = 300
+FORWARD_KINDS = ("complete", "approve")
 
 
 @dataclass(frozen=True)
@@ -243,6 +248,8 @@ def perform_action(
             )
         if chosen.note_required and not note:
             raise Invalid(_("A note is required for this action."), "note_required")
+        if chosen.kind in FORWARD_KINDS:
+            _check_ready(case, step, data)
 
         cal = sla.calendar_for(case.office)
         if case.status == Status.WAITING_APPLICANT:
@@ -276,6 +283,33 @@ def perform_action(
         case.version += 1
         case.save()
     return case
+
+
+def _check_ready(case: Case, step: Step, data: Mapping[str, Any] | None) -> None:
+    """A request goes forward only with no rejected requirement and, from a data-entry step,
+    with every data-entry field valid."""
+    rejected = list(
+        case.checks.filter(verdict=RequirementCheck.Verdict.REJECTED).values_list(
+            "requirement", flat=True
+        )
+    )
+    if rejected:
+        labels = dict(case.service.requirements.values_list("code", "label"))
+        raise Invalid(
+            _(
+                "These requirements were rejected: %(items)s. Ask the applicant for them again"
+                " or accept them first."
+            )
+            % {"items": "; ".join(labels.get(code, code) for code in rejected)},
+            "requirements_rejected",
+        )
+    if step.data_entry:
+        missing = incomplete(fields_of(case.service), {**case.form_data, **(data or {})})
+        if missing:
+            raise Invalid(
+                _("The data is not complete yet: %(fields)s.") % {"fields": ", ".join(missing)},
+                "data_incomplete",
+            )
 
 
 def _requested_items(case: Case, items: Any) -> list[str]:
@@ -316,12 +350,25 @@ def documents_received(
             raise Forbidden(_("You do not hold the role of this step."), "role_required")
         _resume_clocks(case, definition, sla.calendar_for(case.office), now)
         case.status = Status.IN_PROGRESS
+        _reopen_requested_checks(case)
         if data:
             case.form_data = {**case.form_data, **data}
         _append(case, actor, "documents_received", "resume", step.key, step.key, now, note, data)
         case.version += 1
         case.save()
     return case
+
+
+def _reopen_requested_checks(case: Case) -> None:
+    """New files came for what was asked: their rejected verdicts no longer hold, so the items
+    are to be checked again (all rejected items when the request named none)."""
+    asked = (
+        case.events.filter(kind="request_documents").order_by("-seq").values_list("data", flat=True)
+    ).first() or {}
+    rejected = case.checks.filter(verdict=RequirementCheck.Verdict.REJECTED)
+    if asked.get("items"):
+        rejected = rejected.filter(requirement__in=asked["items"])
+    rejected.delete()
 
 
 def _lock(case: Case | str) -> Case:
@@ -453,6 +500,134 @@ def _append(
     )
 
 
+# --------------------------------------------------------------------------- working a step
+
+
+def _lock_for_step(case: Case | str, actor: Actor, expected_version: int | None) -> Case:
+    """Lock an open request for the officer who may act at its current step."""
+    case = _lock(case)
+    if expected_version is not None and case.version != expected_version:
+        raise Conflict(
+            _("This request was changed by someone else; reload it and try again."),
+            "stale",
+            version=case.version,
+        )
+    if not case.is_open:
+        raise Conflict(_("This request is already closed."), "case_closed")
+    if not allowed_actions(case, actor):
+        definition = case.sop_version.parsed
+        raise Forbidden(
+            _("Only the %(role)s may work on step %(step)s.")
+            % {
+                "role": definition.role(acting_role(definition, case.step)).label,
+                "step": case.current_step.key,
+            },
+            "role_required",
+        )
+    return case
+
+
+def check_requirement(
+    case: Case | str,
+    *,
+    actor: Actor,
+    requirement: str,
+    verdict: str,
+    reason: str = "",
+    expected_version: int | None = None,
+    now: datetime | None = None,
+) -> Case:
+    """Accept or reject one requirement of the request (the checklist); a rejection needs the
+    reason the applicant will read."""
+    now = now or timezone.now()
+    reason = " ".join((reason or "").split())
+    if verdict not in RequirementCheck.Verdict.values:
+        raise Invalid(_("Choose accept or reject."), "verdict_invalid")
+    if verdict == RequirementCheck.Verdict.REJECTED and not reason:
+        raise Invalid(_("Give the reason for rejecting this requirement."), "reason_required")
+    if len(reason) > MAX_REASON:
+        raise Invalid(_("The reason is too long (at most 300 characters)."), "reason_long")
+    with transaction.atomic():
+        case = _lock_for_step(case, actor, expected_version)
+        if not case.service.requirements.filter(code=requirement).exists():
+            raise Invalid(_("This service has no such requirement."), "requirement_unknown")
+        RequirementCheck.objects.update_or_create(
+            case=case,
+            requirement=requirement,
+            defaults={
+                "verdict": verdict,
+                "reason": reason if verdict == RequirementCheck.Verdict.REJECTED else "",
+                "checked_by": actor.user,
+                "checked_at": now,
+            },
+        )
+        key = case.current_step.key
+        role = acting_role(case.sop_version.parsed, case.step)
+        _append(
+            case, actor, "check", "check", key, key, now, reason,
+            {"requirement": requirement, "verdict": verdict}, role,
+        )  # fmt: skip
+        case.version += 1
+        case.save()
+    return case
+
+
+def save_form_data(
+    case: Case | str,
+    *,
+    actor: Actor,
+    values: Mapping[str, Any],
+    expected_version: int | None = None,
+    now: datetime | None = None,
+) -> tuple[Case, dict[str, str]]:
+    """Store the data-entry fields typed at a data-entry step.
+
+    Every value is checked; valid ones are stored even when others are not, so an officer never
+    loses what was typed, and the errors (by field code) come back to show next to the fields.
+    The step cannot be completed while any error remains (see :func:`perform_action`).
+    """
+    now = now or timezone.now()
+    if not isinstance(values, Mapping):
+        raise Invalid(_("Form data must be an object."), "form_data")
+    with transaction.atomic():
+        case = _lock_for_step(case, actor, expected_version)
+        if not case.step.data_entry:
+            raise Conflict(
+                _("Data is entered at the data-entry step, not at step %(step)s.")
+                % {"step": case.current_step.key},
+                "not_data_entry",
+            )
+        specs = fields_of(case.service)
+        cleaned, errors = clean_values(specs, values)
+        changed = [
+            spec.code
+            for spec in specs
+            if spec.code not in errors and case.form_data.get(spec.code) != cleaned[spec.code]
+        ]
+        if changed:
+            keep = {code: cleaned[code] for code in changed}
+            case.form_data = {**case.form_data, **keep}
+            key = case.current_step.key
+            role = acting_role(case.sop_version.parsed, case.step)
+            _append(case, actor, "data", "data", key, key, now, "", {"fields": changed}, role)
+            case.version += 1
+            case.save()
+    return case, errors
+
+
+def record_access(case: Case, *, user, kind: str, detail: str = "", ip: str | None = None) -> None:
+    """Log that ``user`` opened the personal data of ``case`` (page, file or API)."""
+    CaseAccess.objects.create(
+        case=case,
+        office_id=case.office_id,
+        user=user,
+        at=timezone.now(),
+        kind=kind,
+        detail=detail[:200],
+        ip_address=ip or None,
+    )
+
+
 # --------------------------------------------------------------------------- queues
 
 
@@ -474,7 +649,7 @@ def claim_next(*, office: Office, role: str, user, now: datetime | None = None) 
             office=office,
             status__in=[Status.SUBMITTED, Status.IN_PROGRESS],
             assigned_to__isnull=True,
-            current_step__role__code=role,
+            current_step__acting_role__code=role,
         ).order_by(F("step_due_at").asc(nulls_last=True), "created_at", "pk")
         if connection.features.has_select_for_update_skip_locked:
             qs = qs.select_for_update(skip_locked=True, of=("self",))

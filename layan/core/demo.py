@@ -79,3 +79,134 @@ def create_demo_staff(password: str) -> list[str]:
             admin.set_password(password)
             admin.save()
     return ["admin", *sorted(usernames)]
+
+
+ALL_ROLES = "semua"  # the demo user of an office holding every staff role there
+
+
+def create_demo_teams(password: str) -> list[str]:
+    """Per office a user holding every staff role (``<office>.semua``) to walk a whole flow from
+    the console alone, and ``demo.semua`` holding them in every office (office switching)."""
+    User = get_user_model()
+    names = []
+    with transaction.atomic():
+        everyone, created = User.objects.get_or_create(
+            username=f"demo.{ALL_ROLES}", defaults={"first_name": "Petugas Demo (semua kantor)"}
+        )
+        if created:
+            everyone.set_password(password)
+            everyone.save()
+        for role in Role.objects.filter(kind=Role.Kind.STAFF).select_related("office"):
+            user, created = User.objects.get_or_create(
+                username=f"{role.office.code}.{ALL_ROLES}",
+                defaults={"first_name": f"Petugas Demo {role.office.short_name}"[:150]},
+            )
+            if created:
+                user.set_password(password)
+                user.save()
+            StaffRole.objects.get_or_create(user=user, role=role)
+            StaffRole.objects.get_or_create(user=everyone, role=role)
+            names.append(user.username)
+    return [everyone.username, *sorted(set(names))]
+
+
+DEMO_APPLICANTS = ("Siti Rahmawati", "Budi Santoso", "Dewi Lestari", "Ahmad Fauzi", "Rina Marlina")
+
+
+def _sample_image(title: str, line: str) -> bytes:
+    """A small picture standing in for a photographed document."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (640, 420), "white")
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((10, 10, 629, 409), outline="#0b5d8a", width=4)
+    draw.text((30, 30), "CONTOH DOKUMEN (DEMO)", fill="#b3261e")
+    y = 70
+    for text in (title, line):
+        for start in range(0, len(text), 60):
+            draw.text((30, y), text[start : start + 60], fill="black")
+            y += 22
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()
+
+
+def _sample_nik(office, index: int) -> str:
+    digits = "".join(ch for ch in office.region_code if ch.isdigit())[:4].ljust(4, "1")
+    return f"{digits}01{10 + index:02d}0890{index + 1:04d}"
+
+
+def _sample_answer(question: dict):
+    from layan.offices.catalogue import question_choices
+
+    kind = question.get("kind")
+    if kind == "choice":
+        return question_choices(question)[0][0]
+    if kind == "number":
+        return 1
+    if kind == "date":
+        return "2024-01-15"
+    return "Contoh jawaban"
+
+
+def create_demo_requests() -> int:
+    """One request per service of every office that has none yet, as if sent on WhatsApp,
+    with a sample picture for each file requirement, so the console's queues are not empty."""
+    import hashlib
+
+    from django.core.files.base import ContentFile
+    from django.utils import timezone
+
+    from layan.cases.models import Attachment, Case
+    from layan.cases.services import Actor, submit_case
+    from layan.offices.catalogue import condition_applies
+    from layan.offices.models import Office
+
+    created = 0
+    for office in Office.objects.filter(is_active=True):
+        if Case.objects.filter(office=office).exists():
+            continue
+        for index, service in enumerate(office.services.filter(is_active=True)):
+            name = DEMO_APPLICANTS[index % len(DEMO_APPLICANTS)]
+            nik = _sample_nik(office, index)
+            answers = {q["code"]: _sample_answer(q) for q in service.questions}
+            requirements = [
+                r for r in service.requirements.all() if condition_applies(r.condition, answers)
+            ]
+            for requirement in requirements:
+                if requirement.kind == "nik":
+                    answers[requirement.code] = nik
+                elif requirement.kind == "text":
+                    answers[requirement.code] = "Contoh keterangan dari pemohon"
+            now = timezone.now()
+            with transaction.atomic():
+                case = submit_case(
+                    service=service,
+                    actor=Actor.applicant(name),
+                    applicant_name=name,
+                    applicant_nik=nik,
+                    applicant_phone=f"62812000{index:05d}",
+                    form_data=answers,
+                    now=now,
+                )
+                for requirement in requirements:
+                    if requirement.kind not in ("photo", "document"):
+                        continue
+                    content = _sample_image(requirement.label, f"{case.code} · {name}")
+                    attachment = Attachment(
+                        case=case,
+                        requirement=requirement.code,
+                        original_name=f"{requirement.code}.png",
+                        content_type="image/png",
+                        size=len(content),
+                        sha256=hashlib.sha256(content).hexdigest(),
+                        uploaded_at=now,
+                    )
+                    attachment.file.save(
+                        f"{requirement.code}.png", ContentFile(content), save=False
+                    )
+                    attachment.save()
+            created += 1
+    return created

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from layan.core.errors import Invalid
 from layan.offices.calendar import parse_hours
+from layan.offices.fields import check_fields, stored_fields
 from layan.offices.models import (
     Channel,
     Office,
@@ -186,6 +187,7 @@ def validate_catalogue(data: Any) -> list[str]:
             problems += _check_condition(
                 f"{where}: requirement {rcode}", req.get("when"), questions
             )
+        problems += check_fields(service.get("fields"), where)
         for item in service.get("bring_on_pickup") or []:
             problems += _check_condition(f"{where}: bring_on_pickup", item.get("when"), questions)
     for channel in data.get("channels") or []:
@@ -252,6 +254,7 @@ def load_services(office: Office, data: dict[str, Any]) -> list[Service]:
                 "forms": list(item.get("forms") or []),
                 "questions": [_stored_question(q) for q in item.get("questions") or []],
                 "bring_on_pickup": list(item.get("bring_on_pickup") or []),
+                "fields": stored_fields(item.get("fields")),
                 "is_complaint": bool(item.get("complaint", False)),
                 "position": position,
             },

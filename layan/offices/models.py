@@ -165,6 +165,12 @@ class Service(models.Model):
     forms = models.JSONField(_("form codes"), default=list, blank=True)
     questions = models.JSONField(_("questions"), default=list, blank=True)
     bring_on_pickup = models.JSONField(_("to bring on pickup"), default=list, blank=True)
+    fields = models.JSONField(
+        _("data-entry fields"),
+        default=list,
+        blank=True,
+        help_text=_("What officers type at the data-entry step (see docs/office-catalogue.md)."),
+    )
     is_complaint = models.BooleanField(
         _("complaint service"),
         default=False,

@@ -43,6 +43,7 @@ _STEP_FIELDS = {
     "output",
     "notes",
     "intake",
+    "data_entry",
     "auto",
     "assisted_by",
     "applicant",
@@ -99,6 +100,9 @@ class Step:
     # Which notice entering the step sends: "status" (the text above) or "result" (the output
     # is ready: a pickup or post notice with what to bring, by the service's delivery).
     notice: str = "status"
+    # The officer of this step types the service's data-entry fields; the step cannot be
+    # completed until they are all valid.
+    data_entry: bool = False
     actions: tuple[Action, ...] = ()
     side: bool = False
 
@@ -408,6 +412,10 @@ def _step(
     if kind == "bot" and not (intake or auto):
         out.add(key, "a bot step must be intake or auto")
         ok = False
+    data_entry = raw.get("data_entry", False)
+    if not isinstance(data_entry, bool) or (data_entry and kind != "staff"):
+        out.add(key, "data_entry must be true or false, and only on a staff step")
+        ok = False
 
     applicant = raw.get("applicant") or {}
     if not isinstance(applicant, dict):
@@ -443,6 +451,7 @@ def _step(
         visible=bool(applicant.get("visible", False)),
         applicant_text=_text(applicant.get("text")),
         notice=notice,
+        data_entry=data_entry,
         actions=tuple(actions),
         side=side,
     )

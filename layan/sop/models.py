@@ -72,6 +72,11 @@ class SopStep(models.Model):
     number = models.PositiveSmallIntegerField(_("number"), null=True, blank=True)
     position = models.PositiveSmallIntegerField()
     role = models.ForeignKey("offices.Role", models.PROTECT, related_name="steps")
+    # The staff role that works the step: its performer, or who records an applicant's step at
+    # the counter (``assisted_by``). Queues filter on it; null for intake, auto and bot steps.
+    acting_role = models.ForeignKey(
+        "offices.Role", models.PROTECT, null=True, blank=True, related_name="acting_steps"
+    )
     activity = models.TextField(_("activity"))
     minutes = models.PositiveIntegerField(_("standard minutes"), null=True, blank=True)
     output = models.CharField(_("output"), max_length=300, blank=True)
@@ -91,7 +96,10 @@ class SopStep(models.Model):
                 name="sopstep_number_iff_main",
             ),
         ]
-        indexes = [models.Index(fields=["role"], name="sopstep_role_idx")]
+        indexes = [
+            models.Index(fields=["role"], name="sopstep_role_idx"),
+            models.Index(fields=["acting_role"], name="sopstep_acting_role_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.key}. {self.activity[:60]}"

@@ -65,6 +65,7 @@ def load_definition(
                 number=step.number,
                 position=position,
                 role=roles[step.role],
+                acting_role=roles.get(acting_role_code(definition, step)),
                 activity=step.activity,
                 minutes=step.minutes,
                 output=step.output[:300],
@@ -75,6 +76,15 @@ def load_definition(
             for position, step in enumerate(definition.all_steps, start=1)
         )
     return version, True
+
+
+def acting_role_code(definition: SopDefinition, step) -> str | None:
+    """The staff role that works ``step`` in the console (None when nobody does)."""
+    if step.intake or step.auto:
+        return None
+    if definition.role(step.role).kind == "staff":
+        return step.role
+    return step.assisted_by
 
 
 def _ensure_roles(office: Office, definition: SopDefinition) -> dict[str, Role]:

@@ -2,7 +2,12 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from layan.core.demo import create_demo_staff, load_presets
+from layan.core.demo import (
+    create_demo_requests,
+    create_demo_staff,
+    create_demo_teams,
+    load_presets,
+)
 from layan.core.management.commands.serve import serve
 from layan.core.management.commands.worker import start_task_worker
 from layan.core.periodic import Scheduler
@@ -25,8 +30,11 @@ class Command(BaseCommand):
         call_command("migrate", interactive=False, verbosity=0)
         report = load_presets()
         users = create_demo_staff(settings.LAYAN_DEMO_PASSWORD)
+        teams = create_demo_teams(settings.LAYAN_DEMO_PASSWORD)
+        samples = create_demo_requests()
         self.stdout.write(
-            f"offices: {', '.join(report.offices)}; new SOP versions: {len(report.new_versions)}"
+            f"offices: {', '.join(report.offices)}; new SOP versions: {len(report.new_versions)};"
+            f" sample requests: {samples}"
         )
         if options["load_only"]:
             self.stdout.write(f"{len(users)} demo users; password from LAYAN_DEMO_PASSWORD")
@@ -38,6 +46,7 @@ class Command(BaseCommand):
                     "",
                     "Layan demo",
                     f"  home         {base}/",
+                    f"  console      {base}/console/   (staff: see the users below)",
                     f"  phone        {base}/dev/phone/   (a resident's WhatsApp)",
                     f"  API docs     {base}/api/docs",
                     f"  admin        {base}/admin/   (admin / {self._password_hint()})",
@@ -45,6 +54,10 @@ class Command(BaseCommand):
                     "",
                     f"Demo staff (password: {self._password_hint()}), one per role and office:",
                     *self._columns([u for u in users if u != "admin"]),
+                    "",
+                    "Every staff role of one office (a whole flow from the console alone), and",
+                    "demo.semua with every role of every office (switch offices at the top):",
+                    *self._columns(teams),
                     "",
                     "API tokens of this run (Authorize in the API docs), for the Way Kanan KIA",
                     "walk-through in docs/resident-bot.md:",

@@ -1,0 +1,29 @@
+"""Template context of every console page: the desk and the inbox count for the navigation."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+
+SECTIONS = {
+    "inbox": "inbox",
+    "conversation": "inbox",
+    "supervisor": "supervisor",
+    "sop_list": "sop",
+    "sop": "sop",
+    "access_log": "access",
+}
+
+
+def nav(request) -> dict:
+    desk = getattr(request, "desk", None)
+    if desk is None:
+        return {}
+    from layan.console.selectors import handed_over
+
+    match = request.resolver_match
+    name = match.url_name if match else ""
+    return {
+        "desk": desk,
+        "inbox_count": handed_over(desk, timezone.now()).count(),
+        "nav_active": SECTIONS.get(name, "queues"),
+    }

@@ -1,0 +1,285 @@
+"""Read queries of the console: queues, a request's page, supervision, the access log.
+
+Every query starts from the desk's office, so nothing of another office can appear on a page.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.contrib.auth import get_user_model
+from django.db.models import Count, Q, QuerySet
+
+from layan.bot.models import CaseContact
+from layan.cases.models import Attachment, Case, CaseAccess, CaseEvent, RequirementCheck, Status
+from layan.cases.selectors import CaseFilter, visible_cases
+from layan.cases.services import FLAG_OVERDUE, FLAG_STEP_OVERDUE, allowed_actions
+from layan.console.desk import Desk
+from layan.console.queues import QUEUES, Queue, queue_filter
+from layan.offices.catalogue import condition_applies
+from layan.offices.fields import fields_of
+from layan.offices.models import Requirement
+from layan.whatsapp.models import Conversation
+
+ACTIVE = (Status.SUBMITTED, Status.IN_PROGRESS)
+
+
+def office_cases(desk: Desk) -> QuerySet[Case]:
+    """The requests of the desk's office (and only if the officer holds a role there)."""
+    return visible_cases(desk.user).filter(office=desk.office)
+
+
+def queue_counts(desk: Desk, role: str | None) -> list[tuple[Queue, int]]:
+    base = office_cases(desk)
+    out = []
+    for queue in QUEUES:
+        f = queue_filter(queue, office=desk.office.code, role=role, user_id=desk.user.pk)
+        out.append((queue, f.apply(base).count()))
+    return out
+
+
+def queue_cases(desk: Desk, queue: Queue, role: str | None, query: str = "") -> QuerySet[Case]:
+    f = queue_filter(queue, office=desk.office.code, role=role, user_id=desk.user.pk)
+    if query:
+        f = CaseFilter(office=desk.office.code, query=query)  # search spans every queue
+    return f.apply(office_cases(desk)).prefetch_related("flags")
+
+
+@dataclass
+class RequirementRow:
+    requirement: Requirement
+    applies: bool
+    attachments: list[Attachment] = field(default_factory=list)
+    value: str = ""
+    check: RequirementCheck | None = None
+
+    @property
+    def new_since_check(self) -> bool:
+        """Files that arrived after the verdict (the applicant answered a rejection)."""
+        return bool(
+            self.check and any(a.uploaded_at > self.check.checked_at for a in self.attachments)
+        )
+
+
+def checklist(case: Case) -> list[RequirementRow]:
+    """Each requirement of the service with its files, typed value and verdict."""
+    answers = case.form_data or {}
+    files: dict[str, list[Attachment]] = {}
+    for attachment in case.attachments.all():
+        files.setdefault(attachment.requirement, []).append(attachment)
+    checks = {c.requirement: c for c in case.checks.select_related("checked_by")}
+    rows = []
+    for requirement in case.service.requirements.all():
+        rows.append(
+            RequirementRow(
+                requirement=requirement,
+                applies=condition_applies(requirement.condition, answers),
+                attachments=files.pop(requirement.code, []),
+                value=str(answers.get(requirement.code) or "")
+                if requirement.kind in ("text", "nik")
+                else "",
+                check=checks.get(requirement.code),
+            )
+        )
+    return rows
+
+
+def other_attachments(case: Case) -> list[Attachment]:
+    codes = set(case.service.requirements.values_list("code", flat=True))
+    return [a for a in case.attachments.all() if a.requirement not in codes]
+
+
+def case_conversations(case: Case) -> list[Conversation]:
+    """The WhatsApp conversations that hear about the request, submitter first."""
+    order = {CaseContact.Kind.SUBMITTER: 0, CaseContact.Kind.APPLICANT: 1}
+    contacts = (
+        CaseContact.objects.filter(case=case, conversation__channel__office_id=case.office_id)
+        .exclude(kind=CaseContact.Kind.FOLLOWER)
+        .select_related("conversation__channel", "conversation__identity")
+    )
+    ordered = sorted(contacts, key=lambda c: order.get(c.kind, 9))
+    return list({c.conversation_id: c.conversation for c in ordered}.values())
+
+
+@dataclass(frozen=True)
+class Clock:
+    label: str
+    due: datetime | None
+    paused: bool
+    remaining_minutes: float | None  # working minutes left (negative: late)
+
+    @property
+    def late(self) -> bool:
+        return self.remaining_minutes is not None and self.remaining_minutes < 0
+
+
+def clocks(case: Case, now: datetime) -> list[Clock]:
+    """The step's and the request's clocks in office working minutes."""
+    from django.utils.translation import gettext as _
+
+    from layan.cases import sla
+
+    if not case.is_open:
+        return []
+    cal = sla.calendar_for(case.office)
+    paused = case.paused_at is not None
+
+    def left(due, kept):
+        if paused:
+            return kept / 60 if kept is not None else None
+        if due is None:
+            return None
+        if due >= now:
+            return cal.working_minutes_between(now, due)
+        return -cal.working_minutes_between(due, now)
+
+    return [
+        Clock(
+            _("This step"), case.step_due_at, paused, left(case.step_due_at, case.step_remaining)
+        ),
+        Clock(_("Whole request"), case.due_at, paused, left(case.due_at, case.due_remaining)),
+    ]
+
+
+def history(case: Case) -> QuerySet[CaseEvent]:
+    return case.events.select_related("actor").order_by("seq")
+
+
+def actions_for(case: Case, actor) -> list:
+    return allowed_actions(case, actor)
+
+
+def form_fields(case: Case):
+    return fields_of(case.service)
+
+
+# --------------------------------------------------------------------------- supervision
+
+
+@dataclass(frozen=True)
+class StepLoad:
+    service: str
+    service_name: str
+    step: str
+    activity: str
+    role: str
+    open: int
+    overdue: int
+    waiting: int
+
+
+def backlog(desk: Desk, now: datetime) -> list[StepLoad]:
+    """Open requests per service and step, with how many are late or wait on the applicant."""
+    late = Q(flags__code__in=[FLAG_OVERDUE, FLAG_STEP_OVERDUE]) | Q(
+        status__in=ACTIVE, step_due_at__lt=now
+    )
+    rows = (
+        office_cases(desk)
+        .filter(status__in=[*ACTIVE, Status.WAITING_APPLICANT])
+        .values(
+            "service__code",
+            "service__name",
+            "current_step__key",
+            "current_step__position",
+            "current_step__activity",
+            "current_step__role__name",
+        )
+        .annotate(
+            open=Count("pk", distinct=True),
+            overdue=Count("pk", filter=late, distinct=True),
+            waiting=Count("pk", filter=Q(status=Status.WAITING_APPLICANT), distinct=True),
+        )
+        .order_by("service__position", "service__code", "current_step__position")
+    )
+    return [
+        StepLoad(
+            service=r["service__code"],
+            service_name=r["service__name"],
+            step=r["current_step__key"],
+            activity=r["current_step__activity"],
+            role=r["current_step__role__name"],
+            open=r["open"],
+            overdue=r["overdue"],
+            waiting=r["waiting"],
+        )
+        for r in rows
+    ]
+
+
+def overdue_cases(desk: Desk, now: datetime) -> QuerySet[Case]:
+    return CaseFilter(statuses=ACTIVE, overdue=True).apply(office_cases(desk), now)
+
+
+@dataclass(frozen=True)
+class OfficerLoad:
+    user_id: int
+    name: str
+    holding: int
+    holding_late: int
+    actions_7d: int
+
+
+def workload(desk: Desk, now: datetime) -> list[OfficerLoad]:
+    """Per officer of the office: requests in hand (late ones too) and actions in 7 days."""
+    User = get_user_model()
+    since = now - timedelta(days=7)
+    officers = (
+        User.objects.filter(staff_roles__role__office=desk.office, is_active=True)
+        .distinct()
+        .annotate(
+            holding=Count(
+                "assigned_cases",
+                filter=Q(
+                    assigned_cases__office=desk.office,
+                    assigned_cases__status__in=[*ACTIVE, Status.WAITING_APPLICANT],
+                ),
+                distinct=True,
+            ),
+            holding_late=Count(
+                "assigned_cases",
+                filter=Q(
+                    assigned_cases__office=desk.office,
+                    assigned_cases__status__in=ACTIVE,
+                    assigned_cases__step_due_at__lt=now,
+                ),
+                distinct=True,
+            ),
+        )
+        .order_by("-holding", "username")
+    )
+    done = dict(
+        CaseEvent.objects.filter(
+            case__office=desk.office, at__gte=since, actor_kind=CaseEvent.ActorKind.STAFF
+        )
+        .exclude(kind__in=["claim", "release"])
+        .values("actor_id")
+        .annotate(n=Count("pk"))
+        .values_list("actor_id", "n")
+    )
+    return [
+        OfficerLoad(
+            user_id=u.pk,
+            name=u.get_full_name() or u.get_username(),
+            holding=u.holding,
+            holding_late=u.holding_late,
+            actions_7d=done.get(u.pk, 0),
+        )
+        for u in officers
+    ]
+
+
+def access_log(desk: Desk, *, code: str = "", username: str = "") -> QuerySet[CaseAccess]:
+    qs = CaseAccess.objects.filter(office=desk.office).select_related("case", "user")
+    if code:
+        qs = qs.filter(case__code__iexact=code.strip())
+    if username:
+        qs = qs.filter(user__username__iexact=username.strip())
+    return qs.order_by("-at")
+
+
+def handed_over(desk: Desk, now: datetime) -> QuerySet[Conversation]:
+    """Conversations of the office waiting for an officer, oldest handover first."""
+    from layan.bot.selectors import handed_over_conversations
+
+    return handed_over_conversations(desk.user, now).filter(channel__office=desk.office)

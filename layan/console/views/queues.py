@@ -1,0 +1,80 @@
+"""The officer's queues: counts per queue, the list sorted by due time, search, claim next."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from layan.cases import services as engine
+from layan.console import selectors
+from layan.console.desk import staff_view
+from layan.console.queues import BY_SLUG
+from layan.core.errors import LayanError
+
+ROLE_KEY = "console_role"
+PAGE_SIZE = 25
+
+
+def chosen_role(request) -> str | None:
+    """The role whose queues are shown: asked for, else remembered, else the first one."""
+    desk = request.desk
+    codes = [role.code for role in desk.work_roles]
+    wanted = request.GET.get("role") or request.POST.get("role") or request.session.get(ROLE_KEY)
+    role = wanted if wanted in codes else (codes[0] if codes else None)
+    if role:
+        request.session[ROLE_KEY] = role
+    return role
+
+
+@staff_view
+def home(request):
+    return queue(request, "todo")
+
+
+@staff_view
+def queue(request, slug: str):
+    chosen = BY_SLUG.get(slug)
+    if chosen is None:
+        raise Http404
+    desk = request.desk
+    role = chosen_role(request)
+    query = (request.GET.get("q") or "").strip()
+    cases = selectors.queue_cases(desk, chosen, role, query)
+    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "queue": chosen,
+        "role": role,
+        "counts": selectors.queue_counts(desk, role),
+        "page": page,
+        "query": query,
+        "now": timezone.now(),
+    }
+    template = (
+        "console/_queue_rows.html"
+        if request.htmx and request.htmx.target == "rows"
+        else ("console/queue.html")
+    )
+    return render(request, template, context)
+
+
+@require_POST
+@staff_view
+def claim_next(request):
+    """Take the most urgent unclaimed request waiting for the chosen role and open it."""
+    role = chosen_role(request)
+    if role is None:
+        raise Http404
+    try:
+        case = engine.claim_next(office=request.desk.office, role=role, user=request.user)
+    except LayanError as exc:
+        messages.error(request, str(exc))
+        return redirect("console:queue", slug="todo")
+    if case is None:
+        messages.info(request, _("Nothing is waiting for your role right now."))
+        return redirect("console:queue", slug="todo")
+    return redirect("console:case", code=case.code)
