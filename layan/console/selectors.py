@@ -14,11 +14,10 @@ from django.db.models import Count, Q, QuerySet
 from layan.bot.models import CaseContact
 from layan.cases.models import Attachment, Case, CaseAccess, CaseEvent, RequirementCheck, Status
 from layan.cases.selectors import CaseFilter, visible_cases
-from layan.cases.services import FLAG_OVERDUE, FLAG_STEP_OVERDUE, allowed_actions
+from layan.cases.services import FLAG_OVERDUE, FLAG_STEP_OVERDUE
 from layan.console.desk import Desk
 from layan.console.queues import QUEUES, Queue, queue_filter
 from layan.offices.catalogue import condition_applies
-from layan.offices.fields import fields_of
 from layan.offices.models import Requirement
 from layan.whatsapp.models import Conversation
 
@@ -144,14 +143,6 @@ def clocks(case: Case, now: datetime) -> list[Clock]:
 
 def history(case: Case) -> QuerySet[CaseEvent]:
     return case.events.select_related("actor").order_by("seq")
-
-
-def actions_for(case: Case, actor) -> list:
-    return allowed_actions(case, actor)
-
-
-def form_fields(case: Case):
-    return fields_of(case.service)
 
 
 # --------------------------------------------------------------------------- supervision

@@ -8,6 +8,8 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from layan.api.models import ApiToken
+from layan.offices.models import Service
+from tests.filling import form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -107,11 +109,15 @@ def test_kk_baru_from_submission_to_completion_with_a_return(client, presets):
     case = created.json()
     code = case["code"]
     assert code.startswith("KK-") and case["step"] == "2" and case["status"] == "submitted"
+    typed = form_data(Service.objects.get(office__code="waykanan", code="kk-baru"))
     assert case["due_at"] and case["step_due_at"]
 
     def do(role, action, note="", expect=200):
         response = post(
-            client, f"/api/v1/cases/{code}/actions", {"action": action, "note": note}, auth[role]
+            client,
+            f"/api/v1/cases/{code}/actions",
+            {"action": action, "note": note, "data": typed},
+            auth[role],
         )
         assert response.status_code == expect, response.content
         return response.json()
@@ -157,9 +163,10 @@ def test_stale_version_gets_409(client, presets):
     auth = bearer("waykanan.operator_siak")
     code = new_kk_case(client, auth)
     url = f"/api/v1/cases/{code}/actions"
-    first = post(client, url, {"action": "complete", "version": 1}, auth)
+    typed = form_data(Service.objects.get(office__code="waykanan", code="kk-baru"))
+    first = post(client, url, {"action": "complete", "version": 1, "data": typed}, auth)
     assert first.status_code == 200
-    again = post(client, url, {"action": "complete", "version": 1}, auth)
+    again = post(client, url, {"action": "complete", "version": 1, "data": typed}, auth)
     assert again.status_code == 409 and again.json()["code"] == "stale"
 
 

@@ -18,6 +18,7 @@ from layan.cases.models import Case, Status
 from layan.cases.services import Actor
 from layan.offices.models import Role, Service, StaffRole
 from layan.sop.models import SopStep
+from tests.filling import form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -47,7 +48,12 @@ def test_only_the_sops_role_may_take_each_action(client, presets, office, flow):
         holder = StaffRole.objects.filter(role=role).select_related("user").first().user
         tokens[role.code] = "Bearer " + ApiToken.issue(holder)[1]
     every_action = sorted({a.id for s in definition.all_steps for a in s.actions} | {"escalate"})
-    case = services.submit_case(service=service, actor=Actor.applicant(), applicant_name="Uji")
+    case = services.submit_case(
+        service=service,
+        actor=Actor.applicant(),
+        applicant_name="Uji",
+        form_data=form_data(service),  # typed data: data-entry steps may be completed
+    )
     checked = allowed = 0
     for step in definition.all_steps:
         if step.intake or step.auto:

@@ -21,6 +21,7 @@ from layan.offices.catalogue import question_choices
 from layan.offices.models import Requirement, Service
 from layan.whatsapp.models import Conversation
 from tests.bot.harness import Resident
+from tests.filling import data_for
 
 PRESETS = Path(__file__).resolve().parents[2] / "layan" / "offices" / "presets"
 NIK = "1808014501150001"  # Way Kanan region, born 5 January 2015, a girl (day + 40)
@@ -154,4 +155,4 @@ class Officers:
             )
             return Case.objects.get(pk=case.pk)
         forward = next(a for a in step.actions if a.kind in ("complete", "approve"))
-        return self.act(case, forward.id, note="Sudah sesuai")
+        return self.act(case, forward.id, note="Sudah sesuai", data=data_for(case, forward.kind))

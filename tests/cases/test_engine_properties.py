@@ -14,6 +14,7 @@ from layan.cases.models import TERMINAL, Case, Status
 from layan.cases.services import Actor
 from layan.core.errors import Conflict, Forbidden, Invalid, LayanError
 from layan.offices.models import Service, StaffRole
+from tests.filling import form_data
 
 START = datetime(2026, 11, 23, 8, 0, tzinfo=ZoneInfo("Asia/Jakarta"))
 
@@ -77,7 +78,11 @@ class EngineProperties(TestCase):
         action_ids = sorted({a.id for s in definition.all_steps for a in s.actions})
         now = START
         case = services.submit_case(
-            service=service, actor=Actor.applicant(), applicant_name="Warga Uji", now=now
+            service=service,
+            actor=Actor.applicant(),
+            applicant_name="Warga Uji",
+            form_data=form_data(service),  # the data-entry rule has its own tests
+            now=now,
         )
         history = snapshot(case)
         for _ in range(data.draw(st.integers(1, 30), label="length")):

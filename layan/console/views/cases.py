@@ -12,7 +12,7 @@ import mimetypes
 
 from django.contrib import messages
 from django.http import FileResponse, Http404
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -150,8 +150,6 @@ def act(request, code: str, action: str):
     # The request usually leaves the officer's hands: go back to the queue it came from.
     if done.is_open and engine.allowed_actions(done, engine.Actor.staff(request.user)):
         return back_to_case(done.code)
-    from django.shortcuts import redirect
-
     return redirect("console:home")
 
 

@@ -26,6 +26,9 @@
     openViewer(link.href, type, link.getAttribute("data-name") || "");
   });
 
+  // Words come from the page (translated by Django), not from this file.
+  function t(key, fallback) { return document.body.dataset[key] || fallback; }
+
   function button(label, title) {
     var b = document.createElement("button");
     b.type = "button"; b.textContent = label; b.title = title; b.setAttribute("aria-label", title);
@@ -40,7 +43,7 @@
     var bar = document.createElement("div"); bar.className = "viewer-bar";
     var title = document.createElement("span"); title.textContent = name;
     var stage = document.createElement("div"); stage.className = "viewer-stage";
-    var close = button("✕", "Tutup");
+    var close = button("✕", t("tClose", "Close"));
     bar.appendChild(title);
     if (type === "application/pdf") {
       var frame = document.createElement("iframe"); frame.src = url; frame.title = name;
@@ -49,8 +52,8 @@
       var img = document.createElement("img"); img.src = url; img.alt = name;
       var scale = 1, turn = 0;
       var apply = function () { img.style.transform = "scale(" + scale + ") rotate(" + turn + "deg)"; };
-      var zoomIn = button("+", "Perbesar"), zoomOut = button("−", "Perkecil");
-      var rotate = button("↻", "Putar"), reset = button("1:1", "Ukuran semula");
+      var zoomIn = button("+", t("tZoomIn", "Zoom in")), zoomOut = button("−", t("tZoomOut", "Zoom out"));
+      var rotate = button("↻", t("tRotate", "Rotate")), reset = button("1:1", t("tReset", "Actual size"));
       zoomIn.addEventListener("click", function () { scale = Math.min(scale * 1.25, 6); apply(); });
       zoomOut.addEventListener("click", function () { scale = Math.max(scale / 1.25, 0.25); apply(); });
       rotate.addEventListener("click", function () { turn = (turn + 90) % 360; apply(); });
@@ -59,7 +62,7 @@
       stage.appendChild(img);
     }
     var open = document.createElement("a"); open.href = url; open.target = "_blank";
-    open.rel = "noopener"; open.textContent = "↗"; open.title = "Buka di tab baru";
+    open.rel = "noopener"; open.textContent = "↗"; open.title = t("tOpen", "Open in a new tab");
     bar.appendChild(open);
     bar.appendChild(close);
     dialog.appendChild(bar); dialog.appendChild(stage);
