@@ -9,7 +9,11 @@ from pathlib import Path
 LOCALE = Path(__file__).resolve().parents[1] / "layan" / "locale" / "id" / "LC_MESSAGES"
 
 
+PLURALS: dict[str, str] = {}  # msgid -> msgid_plural, filled by read_po
+
+
 def read_po(path: Path) -> dict[str, str]:
+    """msgid -> msgstr (the single form of a plural entry: Indonesian has one)."""
     entries: dict[str, str] = {}
     msgid = msgstr = None
     target = None
@@ -18,6 +22,10 @@ def read_po(path: Path) -> dict[str, str]:
             if msgid is not None:
                 entries[msgid] = msgstr
             msgid, msgstr, target = ast.literal_eval(line[6:]), "", "id"
+        elif line.startswith("msgid_plural "):
+            PLURALS[msgid], target = ast.literal_eval(line[13:]), "plural"
+        elif line.startswith("msgstr[0] "):
+            msgstr, target = ast.literal_eval(line[10:]), "str"
         elif line.startswith("msgstr "):
             msgstr, target = ast.literal_eval(line[7:]), "str"
         elif line.startswith('"') and target == "id":
@@ -42,5 +50,9 @@ def test_compiled_catalogue_matches_the_source():
     entries = read_po(LOCALE / "django.po")
     with (LOCALE / "django.mo").open("rb") as handle:
         compiled = gettext.GNUTranslations(handle)
-    stale = [m for m, s in entries.items() if compiled.gettext(m) != s]
+    stale = [
+        m
+        for m, s in entries.items()
+        if (compiled.ngettext(m, PLURALS[m], 1) if m in PLURALS else compiled.gettext(m)) != s
+    ]
     assert stale == [], "run `layan compilemessages` in layan/ and commit the .mo"

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from layan.bot.models import CaseContact
 from layan.cases.models import Attachment, Case, CaseAccess, CaseEvent, RequirementCheck, Status
@@ -115,8 +116,6 @@ class Clock:
 
 def clocks(case: Case, now: datetime) -> list[Clock]:
     """The step's and the request's clocks in office working minutes."""
-    from django.utils.translation import gettext as _
-
     from layan.cases import sla
 
     if not case.is_open:
@@ -141,8 +140,48 @@ def clocks(case: Case, now: datetime) -> list[Clock]:
     ]
 
 
-def history(case: Case) -> QuerySet[CaseEvent]:
-    return case.events.select_related("actor").order_by("seq")
+EVENT_LABELS = {
+    "submit": _("Submitted"),
+    "intake": _("Received at intake"),
+    "auto": _("Passed on automatically"),
+    "claim": _("Claimed"),
+    "release": _("Put back in the queue"),
+    "data": _("Data saved"),
+    "resume": _("Documents received"),
+    "flag": _("Flagged"),
+    "alert": _("Late"),
+    "request_documents": _("Documents requested"),
+    "reject": _("Rejected"),
+    "return": _("Returned"),
+}
+VERDICTS = {"accepted": _("accepted"), "rejected": _("rejected")}
+
+
+def event_label(case: Case, event: CaseEvent, requirements: dict[str, str]) -> str:
+    """What happened, in words: the SOP's own label for a step action."""
+    if event.kind == "check":
+        data = event.data or {}
+        return _("Requirement %(item)s %(verdict)s") % {
+            "item": requirements.get(data.get("requirement"), data.get("requirement", "")),
+            "verdict": VERDICTS.get(data.get("verdict"), data.get("verdict", "")),
+        }
+    if event.kind in ("complete", "approve", "return", "reject", "request_documents", "escalate"):
+        try:
+            step = case.sop_version.parsed.step(event.from_step)
+        except KeyError:
+            step = None
+        action = step.action(event.action) if step else None
+        if action is not None:
+            return action.label
+    return str(EVENT_LABELS.get(event.kind, event.action))
+
+
+def history(case: Case) -> list[CaseEvent]:
+    requirements = dict(case.service.requirements.values_list("code", "label"))
+    events = list(case.events.select_related("actor").order_by("seq"))
+    for event in events:
+        event.label = event_label(case, event, requirements)
+    return events
 
 
 # --------------------------------------------------------------------------- supervision

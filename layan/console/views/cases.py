@@ -170,7 +170,9 @@ def check(request, code: str, requirement: str):
         expected_version=_version(request),
     )
     if updated is not None and request.htmx:
-        return render(request, "console/_checklist.html", _context(request, updated))
+        response = render(request, "console/_checklist.html", _context(request, updated))
+        response["X-Case-Version"] = str(updated.version)
+        return response
     return back_to_case(case.code, "checklist")
 
 

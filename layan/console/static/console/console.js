@@ -26,6 +26,29 @@
     openViewer(link.href, type, link.getAttribute("data-name") || "");
   });
 
+  // A checklist verdict sent with htmx bumps the request's version; when the answer is exactly
+  // the next version (our own change, nobody else's), the page's other forms follow it, so the
+  // officer's next save is not mistaken for acting on a stale page.
+  // (beforeSwap: the form that asked is still in the page, so the event reaches us.)
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var xhr = event.detail.xhr;
+    var next = xhr && xhr.getResponseHeader("X-Case-Version");
+    var sent = event.detail.elt && event.detail.elt.querySelector("input[name=version]");
+    if (!next || !sent || Number(next) !== Number(sent.value) + 1) return;
+    document.querySelectorAll("input[name=version]").forEach(function (input) {
+      input.value = next;
+    });
+  });
+
+  // Chats show their newest message.
+  function scrollChats() {
+    document.querySelectorAll(".messages-list").forEach(function (list) {
+      list.scrollTop = list.scrollHeight;
+    });
+  }
+  document.addEventListener("DOMContentLoaded", scrollChats);
+  document.addEventListener("htmx:afterSwap", scrollChats);
+
   // Words come from the page (translated by Django), not from this file.
   function t(key, fallback) { return document.body.dataset[key] || fallback; }
 
