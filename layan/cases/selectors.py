@@ -39,6 +39,7 @@ class CaseFilter:
     step: str | None = None
     role: str | None = None  # the role that works the current step (performer or assistant)
     assigned_to_id: int | None = None
+    not_assigned_to_id: int | None = None
     unassigned: bool | None = None
     overdue: bool | None = None
     flagged: bool | None = None
@@ -62,6 +63,8 @@ class CaseFilter:
             qs = qs.filter(current_step__acting_role__code=self.role)
         if self.assigned_to_id is not None:
             qs = qs.filter(assigned_to_id=self.assigned_to_id)
+        if self.not_assigned_to_id is not None:
+            qs = qs.exclude(assigned_to_id=self.not_assigned_to_id)
         if self.unassigned is not None:
             qs = qs.filter(assigned_to__isnull=self.unassigned)
         if self.flagged is not None:

@@ -257,7 +257,7 @@ def perform_action(
         if chosen.kind == "request_documents":
             data = {"items": _requested_items(case, (data or {}).get("items"))}
         elif data:
-            case.form_data = {**case.form_data, **data}
+            data = _merge_data(case, step, data)
         role = acting_role(definition, step) if actor.kind == "staff" else ""
         target = resolve_target(definition, step, chosen)
 
@@ -283,6 +283,30 @@ def perform_action(
         case.version += 1
         case.save()
     return case
+
+
+def _merge_data(case: Case, step: Step, data: Mapping[str, Any]) -> dict[str, Any]:
+    """Store data sent with an action. The service's data-entry fields are checked and may be
+    set only at its data-entry step (a later officer returns the request instead of editing
+    what was checked); other keys (an integration's own) are kept as sent."""
+    specs = {spec.code: spec for spec in fields_of(case.service)}
+    typed = {code: value for code, value in data.items() if code in specs}
+    if typed and not step.data_entry:
+        raise Invalid(
+            _("Data is entered at the data-entry step, not at step %(step)s.") % {"step": step.key},
+            "not_data_entry",
+        )
+    cleaned, errors = clean_values([specs[code] for code in typed], typed)
+    if errors:
+        raise Invalid(
+            _("The data is not valid: %(fields)s.")
+            % {"fields": "; ".join(f"{specs[c].label}: {e}" for c, e in errors.items())},
+            "data_invalid",
+            fields=errors,
+        )
+    merged = {**data, **cleaned}
+    case.form_data = {**case.form_data, **merged}
+    return merged
 
 
 def _check_ready(case: Case, step: Step, data: Mapping[str, Any] | None) -> None:
@@ -352,7 +376,7 @@ def documents_received(
         case.status = Status.IN_PROGRESS
         _reopen_requested_checks(case)
         if data:
-            case.form_data = {**case.form_data, **data}
+            data = _merge_data(case, step, data)
         _append(case, actor, "documents_received", "resume", step.key, step.key, now, note, data)
         case.version += 1
         case.save()

@@ -58,6 +58,11 @@ class Input:
         return len(self.cells)
 
 
+def _shown(value: Any) -> Any:
+    """The value for an input box: nothing for None, but a 0 stays 0."""
+    return "" if value is None else value
+
+
 def inputs(
     specs: list[Field],
     values: Mapping[str, Any],
@@ -69,7 +74,7 @@ def inputs(
     out = []
     for spec in specs:
         value = values.get(spec.code)
-        item = Input(spec, spec.code, "" if value is None else value, errors.get(spec.code, ""))
+        item = Input(spec, spec.code, _shown(value), errors.get(spec.code, ""))
         if spec.kind == "table":
             rows = value if isinstance(value, list) else []
             count = (
@@ -81,7 +86,7 @@ def inputs(
                 row = rows[i] if i < len(rows) and isinstance(rows[i], Mapping) else {}
                 item.cells.append(
                     [
-                        Input(c, f"{spec.code}-{i}-{c.code}", row.get(c.code, "") or "")
+                        Input(c, f"{spec.code}-{i}-{c.code}", _shown(row.get(c.code)))
                         for c in spec.columns
                     ]
                 )

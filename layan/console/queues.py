@@ -25,6 +25,7 @@ class Queue:
     filter: CaseFilter
     for_role: bool = True  # narrowed to the officer's chosen role
     mine: bool = False  # narrowed to what the officer holds
+    others: bool = False  # narrowed to what colleagues hold
     help: str = ""
 
 
@@ -47,6 +48,7 @@ QUEUES = (
         "taken",
         _("Taken by others"),
         CaseFilter(statuses=ACTIVE, unassigned=False),
+        others=True,
         help=_("At your role's steps, being worked on by a colleague."),
     ),
     Queue(
@@ -92,4 +94,6 @@ def queue_filter(queue: Queue, *, office: str, role: str | None, user_id: int) -
         narrowed = replace(narrowed, role=role or "-")
     if queue.mine:
         narrowed = replace(narrowed, assigned_to_id=user_id)
+    if queue.others:
+        narrowed = replace(narrowed, not_assigned_to_id=user_id)
     return narrowed

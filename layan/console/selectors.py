@@ -125,7 +125,7 @@ def clocks(case: Case, now: datetime) -> list[Clock]:
 
     def left(due, kept):
         if paused:
-            return kept / 60 if kept is not None else None
+            return kept
         if due is None:
             return None
         if due >= now:

@@ -116,7 +116,8 @@ def test_kk_baru_from_submission_to_completion_with_a_return(client, presets):
         response = post(
             client,
             f"/api/v1/cases/{code}/actions",
-            {"action": action, "note": note, "data": typed},
+            # The data typed at the data-entry step (step 2) travels with its completion.
+            {"action": action, "note": note, "data": typed if role == "operator_siak" else {}},
             auth[role],
         )
         assert response.status_code == expect, response.content
@@ -126,6 +127,14 @@ def test_kk_baru_from_submission_to_completion_with_a_return(client, presets):
     denied = do("kasi", "complete", expect=403)
     assert denied["code"] == "role_required" and denied["message"]
     assert do("operator_siak", "complete")["step"] == "3"
+    # Past the data-entry step the data cannot be changed through an action.
+    changed = post(
+        client,
+        f"/api/v1/cases/{code}/actions",
+        {"action": "approve", "data": {"nama_kepala_keluarga": ""}},
+        auth["kasi"],
+    )
+    assert changed.status_code == 422 and changed.json()["code"] == "not_data_entry"
     # A return needs a note (422), then goes back to the operator.
     assert do("kasi", "return", expect=422)["code"] == "note_required"
     back = do("kasi", "return", note="Nama kepala keluarga salah eja")

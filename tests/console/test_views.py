@@ -683,3 +683,54 @@ def test_sop_page_shows_the_table_and_the_swimlane_chart(world):
     chart = client.get(reverse("console:sop_chart", args=["svc"]))
     assert chart["Content-Type"] == "image/svg+xml"
     assert chart.content.startswith(b"<svg")
+
+
+def test_a_refused_verdict_with_htmx_shows_the_reason_inside_the_checklist(world):
+    case = make_request(world.office)
+    response = world.client(world.operator).post(
+        reverse("console:check", args=[case.code, "ktp"]),
+        {"version": case.version, "verdict": "rejected", "reason": ""},
+        HTTP_HX_REQUEST="true",
+    )
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert body.lstrip().startswith('<section class="card" id="checklist">')
+    assert 'role="alert"' in body and "<html" not in body
+    assert not RequirementCheck.objects.exists()
+
+
+def test_taken_by_others_does_not_list_my_own_claims(world):
+    case = make_request(world.office)
+    client = world.client(world.operator)
+    client.post(reverse("console:claim", args=[case.code]), {"version": case.version})
+    taken = client.get(reverse("console:queue", args=["taken"]))
+    assert list(taken.context["page"].object_list) == []
+
+
+def test_inbox_tells_whether_the_24_hour_window_is_open(world):
+    open_one = chat_with(make_request(world.office, name="Buka"))
+    closed_one = chat_with(make_request(world.office, name="Tutup"), window_open=False)
+    for conversation in (open_one, closed_one):
+        conversation.handed_over_at = timezone.now()
+        conversation.save()
+    response = world.client(world.operator).get(reverse("console:inbox"))
+    assert [window for _c, window in response.context["rows"]] == [True, False]
+
+
+def test_the_kasi_cannot_change_checked_data_through_an_action(world):
+    from layan.cases.services import Actor, perform_action
+    from layan.core.errors import Invalid
+
+    case = make_request(world.office)
+    operator = world.client(world.operator)
+    operator.post(
+        reverse("console:save_data", args=[case.code]), {**VALID, "version": case.version}
+    )
+    case.refresh_from_db()
+    operator.post(reverse("console:act", args=[case.code, "complete"]), {"version": case.version})
+    with pytest.raises(Invalid):
+        perform_action(
+            case.code, actor=Actor.staff(world.kasi), action="approve", data={"nama_kepala": ""}
+        )
+    case.refresh_from_db()
+    assert case.form_data["nama_kepala"] == "Budi Santoso" and case.current_step.key == "3"

@@ -123,10 +123,8 @@ def release(request, code: str):
 def act(request, code: str, action: str):
     """Take one of the current step's actions, with its note (and the items asked for)."""
     case = _case(request, code)
-    data = None
     items = request.POST.getlist("items")
-    if items:
-        data = {"items": items}
+    data = {"items": items} if items and action == _request_documents_id(case) else None
     done = run(
         request,
         engine.perform_action,
@@ -153,13 +151,38 @@ def act(request, code: str, action: str):
     return redirect("console:home")
 
 
+def _request_documents_id(case) -> str | None:
+    step = case.step
+    return (
+        next((a.id for a in step.actions if a.kind == "request_documents"), None) if step else None
+    )
+
+
 @require_POST
 @staff_view
 def check(request, code: str, requirement: str):
     """Accept or reject one requirement (with the reason the applicant will read)."""
     case = _case(request, code)
     verdict = request.POST.get("verdict", "")
-    updated = run(
+    if request.htmx:
+        # htmx swaps the checklist alone: a refusal is shown inside it, not as a redirect.
+        try:
+            updated = engine.check_requirement(
+                case,
+                actor=engine.Actor.staff(request.user),
+                requirement=requirement,
+                verdict=verdict,
+                reason=request.POST.get("reason", ""),
+                expected_version=_version(request),
+            )
+        except LayanError as exc:
+            case.refresh_from_db()
+            context = _context(request, case, check_error=str(exc))
+            return render(request, "console/_checklist.html", context)
+        response = render(request, "console/_checklist.html", _context(request, updated))
+        response["X-Case-Version"] = str(updated.version)
+        return response
+    run(
         request,
         engine.check_requirement,
         case,
@@ -169,10 +192,6 @@ def check(request, code: str, requirement: str):
         reason=request.POST.get("reason", ""),
         expected_version=_version(request),
     )
-    if updated is not None and request.htmx:
-        response = render(request, "console/_checklist.html", _context(request, updated))
-        response["X-Case-Version"] = str(updated.version)
-        return response
     return back_to_case(case.code, "checklist")
 
 

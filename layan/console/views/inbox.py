@@ -30,11 +30,8 @@ def _conversation(request, pk: int):
 @staff_view
 def inbox(request):
     now = timezone.now()
-    return render(
-        request,
-        "console/inbox.html",
-        {"conversations": selectors.handed_over(request.desk, now)[:200], "now": now},
-    )
+    rows = [(c, c.window_open(now)) for c in selectors.handed_over(request.desk, now)[:200]]
+    return render(request, "console/inbox.html", {"rows": rows, "now": now})
 
 
 @staff_view
