@@ -23,6 +23,7 @@ class Status(models.TextChoices):
 
 TERMINAL = (Status.COMPLETED, Status.REJECTED, Status.CANCELLED)
 OPEN = (Status.SUBMITTED, Status.IN_PROGRESS, Status.WAITING_APPLICANT)
+ACTIVE = (Status.SUBMITTED, Status.IN_PROGRESS)  # open and not waiting: the clocks run
 
 
 class SubmitterKind(models.TextChoices):

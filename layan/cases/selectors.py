@@ -9,7 +9,7 @@ from django.db.models import F, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from layan.cases.models import Case, CaseEvent, CaseFlag, Status
+from layan.cases.models import ACTIVE, Case, CaseEvent, CaseFlag, Status
 from layan.cases.services import FLAG_OVERDUE, FLAG_STEP_OVERDUE
 from layan.core.errors import Invalid, NotFound
 from layan.offices.models import Office, Role
@@ -25,6 +25,13 @@ def visible_cases(user) -> QuerySet[Case]:
     """Requests of the offices where ``user`` holds a role; nobody sees another office's."""
     return Case.objects.filter(office__in=offices_of(user)).select_related(
         "office", "service", "current_step", "current_step__role", "assigned_to", "sop_version"
+    )
+
+
+def late_q(now: datetime) -> Q:
+    """Requests past a deadline: flagged by the sweep, or a running step clock already past."""
+    return Q(flags__code__in=[FLAG_OVERDUE, FLAG_STEP_OVERDUE]) | Q(
+        status__in=ACTIVE, step_due_at__lt=now
     )
 
 
@@ -71,9 +78,7 @@ class CaseFilter:
             has = Q(pk__in=CaseFlag.objects.values("case_id"))
             qs = qs.filter(has) if self.flagged else qs.exclude(has)
         if self.overdue is not None:
-            late = Q(flags__code__in=[FLAG_OVERDUE, FLAG_STEP_OVERDUE]) | Q(
-                status__in=[Status.SUBMITTED, Status.IN_PROGRESS], step_due_at__lt=now
-            )
+            late = late_q(now)
             qs = qs.filter(late).distinct() if self.overdue else qs.exclude(late)
         if self.query:
             text = " ".join(self.query.split())[:120]

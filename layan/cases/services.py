@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from layan.cases import sla
 from layan.cases.codes import new_code
 from layan.cases.models import (
+    ACTIVE,
     Case,
     CaseAccess,
     CaseEvent,
@@ -222,15 +223,7 @@ def perform_action(
     if len(note) > MAX_NOTE:
         raise Invalid(_("The note is too long (at most 2000 characters)."), "note_long")
     with transaction.atomic():
-        case = _lock(case)
-        if expected_version is not None and case.version != expected_version:
-            raise Conflict(
-                _("This request was changed by someone else; reload it and try again."),
-                "stale",
-                version=case.version,
-            )
-        if not case.is_open:
-            raise Conflict(_("This request is already closed."), "case_closed")
+        case = _lock_open(case, expected_version)
         definition = case.sop_version.parsed
         step = definition.step(case.current_step.key)
         chosen = step.action(action)
@@ -395,6 +388,20 @@ def _reopen_requested_checks(case: Case) -> None:
     rejected.delete()
 
 
+def _lock_open(case: Case | str, expected_version: int | None) -> Case:
+    """Lock an open request that has not changed since ``expected_version`` (when given)."""
+    case = _lock(case)
+    if expected_version is not None and case.version != expected_version:
+        raise Conflict(
+            _("This request was changed by someone else; reload it and try again."),
+            "stale",
+            version=case.version,
+        )
+    if not case.is_open:
+        raise Conflict(_("This request is already closed."), "case_closed")
+    return case
+
+
 def _lock(case: Case | str) -> Case:
     qs = Case.objects.select_for_update(of=("self",)).select_related(
         "office", "service", "sop_version", "current_step"
@@ -529,15 +536,7 @@ def _append(
 
 def _lock_for_step(case: Case | str, actor: Actor, expected_version: int | None) -> Case:
     """Lock an open request for the officer who may act at its current step."""
-    case = _lock(case)
-    if expected_version is not None and case.version != expected_version:
-        raise Conflict(
-            _("This request was changed by someone else; reload it and try again."),
-            "stale",
-            version=case.version,
-        )
-    if not case.is_open:
-        raise Conflict(_("This request is already closed."), "case_closed")
+    case = _lock_open(case, expected_version)
     if not allowed_actions(case, actor):
         definition = case.sop_version.parsed
         raise Forbidden(
@@ -671,7 +670,7 @@ def claim_next(*, office: Office, role: str, user, now: datetime | None = None) 
     with transaction.atomic():
         qs = Case.objects.filter(
             office=office,
-            status__in=[Status.SUBMITTED, Status.IN_PROGRESS],
+            status__in=ACTIVE,
             assigned_to__isnull=True,
             current_step__acting_role__code=role,
         ).order_by(F("step_due_at").asc(nulls_last=True), "created_at", "pk")
@@ -759,9 +758,8 @@ def sweep_overdue(now: datetime | None = None) -> int:
     """
     now = now or timezone.now()
     flagged = 0
-    active = [Status.SUBMITTED, Status.IN_PROGRESS]
     candidates = (
-        Case.objects.filter(status__in=active)
+        Case.objects.filter(status__in=ACTIVE)
         .filter(
             Q(step_due_at__lt=now) & ~Q(flags__code=FLAG_STEP_OVERDUE)
             | Q(due_at__lt=now) & ~Q(flags__code=FLAG_OVERDUE)
@@ -776,7 +774,7 @@ def sweep_overdue(now: datetime | None = None) -> int:
                 .select_related("current_step")
                 .get(pk=pk)
             )
-            if case.status not in active:
+            if case.status not in ACTIVE:
                 continue
             have = set(case.flags.values_list("code", flat=True))
             key = case.current_step.key

@@ -10,12 +10,9 @@ from dataclasses import dataclass, replace
 
 from django.utils.translation import gettext_lazy as _
 
-from layan.cases.models import Status
+from layan.cases.models import ACTIVE, OPEN, Status
+from layan.cases.models import TERMINAL as CLOSED
 from layan.cases.selectors import CaseFilter
-
-ACTIVE = (Status.SUBMITTED, Status.IN_PROGRESS)
-OPEN = (Status.SUBMITTED, Status.IN_PROGRESS, Status.WAITING_APPLICANT)
-CLOSED = (Status.COMPLETED, Status.REJECTED, Status.CANCELLED)
 
 
 @dataclass(frozen=True)

@@ -13,16 +13,22 @@ from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from layan.bot.models import CaseContact
-from layan.cases.models import Attachment, Case, CaseAccess, CaseEvent, RequirementCheck, Status
-from layan.cases.selectors import CaseFilter, visible_cases
-from layan.cases.services import FLAG_OVERDUE, FLAG_STEP_OVERDUE
+from layan.cases.models import (
+    ACTIVE,
+    OPEN,
+    Attachment,
+    Case,
+    CaseAccess,
+    CaseEvent,
+    RequirementCheck,
+    Status,
+)
+from layan.cases.selectors import CaseFilter, late_q, visible_cases
 from layan.console.desk import Desk
 from layan.console.queues import QUEUES, Queue, queue_filter
 from layan.offices.catalogue import condition_applies
 from layan.offices.models import Requirement
 from layan.whatsapp.models import Conversation
-
-ACTIVE = (Status.SUBMITTED, Status.IN_PROGRESS)
 
 
 def office_cases(desk: Desk) -> QuerySet[Case]:
@@ -62,8 +68,9 @@ class RequirementRow:
         )
 
 
-def checklist(case: Case) -> list[RequirementRow]:
-    """Each requirement of the service with its files, typed value and verdict."""
+def checklist(case: Case) -> tuple[list[RequirementRow], list[Attachment]]:
+    """Each requirement of the service with its files, typed value and verdict; and the files
+    that belong to no requirement of the service."""
     answers = case.form_data or {}
     files: dict[str, list[Attachment]] = {}
     for attachment in case.attachments.all():
@@ -82,12 +89,7 @@ def checklist(case: Case) -> list[RequirementRow]:
                 check=checks.get(requirement.code),
             )
         )
-    return rows
-
-
-def other_attachments(case: Case) -> list[Attachment]:
-    codes = set(case.service.requirements.values_list("code", flat=True))
-    return [a for a in case.attachments.all() if a.requirement not in codes]
+    return rows, [a for rest in files.values() for a in rest]
 
 
 def case_conversations(case: Case) -> list[Conversation]:
@@ -201,12 +203,10 @@ class StepLoad:
 
 def backlog(desk: Desk, now: datetime) -> list[StepLoad]:
     """Open requests per service and step, with how many are late or wait on the applicant."""
-    late = Q(flags__code__in=[FLAG_OVERDUE, FLAG_STEP_OVERDUE]) | Q(
-        status__in=ACTIVE, step_due_at__lt=now
-    )
+    late = late_q(now)
     rows = (
         office_cases(desk)
-        .filter(status__in=[*ACTIVE, Status.WAITING_APPLICANT])
+        .filter(status__in=OPEN)
         .values(
             "service__code",
             "service__name",
@@ -262,7 +262,7 @@ def workload(desk: Desk, now: datetime) -> list[OfficerLoad]:
                 "assigned_cases",
                 filter=Q(
                     assigned_cases__office=desk.office,
-                    assigned_cases__status__in=[*ACTIVE, Status.WAITING_APPLICANT],
+                    assigned_cases__status__in=OPEN,
                 ),
                 distinct=True,
             ),

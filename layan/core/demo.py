@@ -56,28 +56,27 @@ def load_presets(report: LoadReport | None = None) -> LoadReport:
     return report
 
 
+def _demo_user(username: str, password: str, **defaults):
+    """The demo user ``username``; a new one gets ``password`` (an existing one keeps its own)."""
+    user, created = get_user_model().objects.get_or_create(username=username, defaults=defaults)
+    if created:
+        user.set_password(password)
+        user.save()
+    return user
+
+
 def create_demo_staff(password: str) -> list[str]:
     """One user per staff role per office, named ``<office>.<role>``, plus ``admin``."""
-    User = get_user_model()
     usernames = []
     with transaction.atomic():
         for role in Role.objects.filter(kind=Role.Kind.STAFF).select_related("office"):
             username = f"{role.office.code}.{role.code}"
-            user, created = User.objects.get_or_create(
-                username=username,
-                defaults={"first_name": role.name[:150], "is_staff": role.code == "admin"},
+            user = _demo_user(
+                username, password, first_name=role.name[:150], is_staff=role.code == "admin"
             )
-            if created:
-                user.set_password(password)
-                user.save()
             StaffRole.objects.get_or_create(user=user, role=role)
             usernames.append(username)
-        admin, created = User.objects.get_or_create(
-            username="admin", defaults={"is_staff": True, "is_superuser": True}
-        )
-        if created:
-            admin.set_password(password)
-            admin.save()
+        _demo_user("admin", password, is_staff=True, is_superuser=True)
     return ["admin", *sorted(usernames)]
 
 
@@ -87,23 +86,17 @@ ALL_ROLES = "semua"  # the demo user of an office holding every staff role there
 def create_demo_teams(password: str) -> list[str]:
     """Per office a user holding every staff role (``<office>.semua``) to walk a whole flow from
     the console alone, and ``demo.semua`` holding them in every office (office switching)."""
-    User = get_user_model()
     names = []
     with transaction.atomic():
-        everyone, created = User.objects.get_or_create(
-            username=f"demo.{ALL_ROLES}", defaults={"first_name": "Petugas Demo (semua kantor)"}
+        everyone = _demo_user(
+            f"demo.{ALL_ROLES}", password, first_name="Petugas Demo (semua kantor)"
         )
-        if created:
-            everyone.set_password(password)
-            everyone.save()
         for role in Role.objects.filter(kind=Role.Kind.STAFF).select_related("office"):
-            user, created = User.objects.get_or_create(
-                username=f"{role.office.code}.{ALL_ROLES}",
-                defaults={"first_name": f"Petugas Demo {role.office.short_name}"[:150]},
+            user = _demo_user(
+                f"{role.office.code}.{ALL_ROLES}",
+                password,
+                first_name=f"Petugas Demo {role.office.short_name}"[:150],
             )
-            if created:
-                user.set_password(password)
-                user.save()
             StaffRole.objects.get_or_create(user=user, role=role)
             StaffRole.objects.get_or_create(user=everyone, role=role)
             names.append(user.username)

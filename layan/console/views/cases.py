@@ -47,19 +47,30 @@ def _case(request, code: str):
     return case
 
 
+def _chat_context(case, now) -> dict:
+    """What the chat panel shows: the request's first conversation and its latest messages."""
+    conversations = selectors.case_conversations(case)
+    conversation = conversations[0] if conversations else None
+    return {
+        "case": case,
+        "conversation": conversation,
+        "conversations": conversations,
+        "chat": bot_selectors.chat_messages(conversation, limit=50) if conversation else [],
+        "window_open": conversation.window_open(now) if conversation else False,
+    }
+
+
 def _context(request, case, **extra) -> dict:
     now = timezone.now()
     actor = engine.Actor.staff(request.user)
     actions = engine.allowed_actions(case, actor)
     step = case.step
     definition = case.sop_version.parsed
-    rows = selectors.checklist(case)
-    conversations = selectors.case_conversations(case)
-    conversation = conversations[0] if conversations else None
+    rows, others = selectors.checklist(case)
     specs = fields_of(case.service)
     data_entry = bool(step and step.data_entry and actions)
     context = {
-        "case": case,
+        **_chat_context(case, now),
         "step": step,
         "actions": actions,
         "can_work": bool(actions),
@@ -67,14 +78,10 @@ def _context(request, case, **extra) -> dict:
         "rows": rows,
         "rejected": [r for r in rows if r.check and r.check.verdict == "rejected"],
         "request_documents": next((a for a in actions if a.kind == "request_documents"), None),
-        "others": selectors.other_attachments(case),
+        "others": others,
         "clocks": selectors.clocks(case, now),
         "events": selectors.history(case),
         "flags": list(case.flags.all()),
-        "conversation": conversation,
-        "conversations": conversations,
-        "chat": bot_selectors.chat_messages(conversation, limit=50) if conversation else [],
-        "window_open": conversation.window_open(now) if conversation else False,
         "data_entry": data_entry,
         "inputs": forms.inputs(specs, case.form_data) if specs else [],
         "specs": specs,
@@ -123,8 +130,10 @@ def release(request, code: str):
 def act(request, code: str, action: str):
     """Take one of the current step's actions, with its note (and the items asked for)."""
     case = _case(request, code)
+    chosen = case.step.action(action) if case.step else None
     items = request.POST.getlist("items")
-    data = {"items": items} if items and action == _request_documents_id(case) else None
+    asks = chosen is not None and chosen.kind == "request_documents"
+    data = {"items": items} if items and asks else None
     done = run(
         request,
         engine.perform_action,
@@ -151,48 +160,33 @@ def act(request, code: str, action: str):
     return redirect("console:home")
 
 
-def _request_documents_id(case) -> str | None:
-    step = case.step
-    return (
-        next((a.id for a in step.actions if a.kind == "request_documents"), None) if step else None
-    )
-
-
 @require_POST
 @staff_view
 def check(request, code: str, requirement: str):
     """Accept or reject one requirement (with the reason the applicant will read)."""
     case = _case(request, code)
-    verdict = request.POST.get("verdict", "")
-    if request.htmx:
+    try:
+        updated = engine.check_requirement(
+            case,
+            actor=engine.Actor.staff(request.user),
+            requirement=requirement,
+            verdict=request.POST.get("verdict", ""),
+            reason=request.POST.get("reason", ""),
+            expected_version=_version(request),
+        )
+    except LayanError as exc:
+        if not request.htmx:
+            messages.error(request, str(exc))
+            return back_to_case(case.code, "checklist")
         # htmx swaps the checklist alone: a refusal is shown inside it, not as a redirect.
-        try:
-            updated = engine.check_requirement(
-                case,
-                actor=engine.Actor.staff(request.user),
-                requirement=requirement,
-                verdict=verdict,
-                reason=request.POST.get("reason", ""),
-                expected_version=_version(request),
-            )
-        except LayanError as exc:
-            case.refresh_from_db()
-            context = _context(request, case, check_error=str(exc))
-            return render(request, "console/_checklist.html", context)
-        response = render(request, "console/_checklist.html", _context(request, updated))
-        response["X-Case-Version"] = str(updated.version)
-        return response
-    run(
-        request,
-        engine.check_requirement,
-        case,
-        actor=engine.Actor.staff(request.user),
-        requirement=requirement,
-        verdict=verdict,
-        reason=request.POST.get("reason", ""),
-        expected_version=_version(request),
-    )
-    return back_to_case(case.code, "checklist")
+        case.refresh_from_db()
+        context = _context(request, case, check_error=str(exc))
+        return render(request, "console/_checklist.html", context)
+    if not request.htmx:
+        return back_to_case(case.code, "checklist")
+    response = render(request, "console/_checklist.html", _context(request, updated))
+    response["X-Case-Version"] = str(updated.version)
+    return response
 
 
 @require_POST
@@ -292,16 +286,14 @@ def chat(request, code: str):
         text=request.POST.get("text", ""),
         success=_("Message queued for sending."),
     )
-    if request.htmx:
-        return render(request, "console/_chat.html", _context(request, case))
     return back_to_case(case.code, "chat")
 
 
 @staff_view
 def chat_panel(request, code: str):
-    """The chat panel alone (htmx polls it)."""
+    """The chat panel alone (htmx polls it every 20 s: only the chat is worked out)."""
     case = _case(request, code)
-    return render(request, "console/_chat.html", _context(request, case))
+    return render(request, "console/_chat.html", _chat_context(case, timezone.now()))
 
 
 @staff_view
