@@ -8,19 +8,13 @@ only speak HTTP to it (and read the bot's conversation state from its SQLite fil
 
 from __future__ import annotations
 
-import contextlib
 import io
 import json
 import logging
 import os
 import re
-import socket
 import sqlite3
-import subprocess
-import sys
 import time
-import urllib.request
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,12 +22,14 @@ import httpx
 import pytest
 import yaml
 
+from tests.demo_process import Demo
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 PRESETS = ROOT / "layan" / "offices" / "presets"
-PASSWORD = "rahasia-browser-1"  # noqa: S105 - the throw-away demo's password
+PASSWORD = "rahasia-browser-1"  # noqa: S105 - the throw-away demo's password (running_demo)
 LAPTOP = {"width": 1366, "height": 900}
 PHONE = {"width": 360, "height": 740}
 TRACKING_CODE = re.compile(r"\b([A-Z]{2,4}-[A-Z0-9]{4,10})\b")
@@ -50,89 +46,6 @@ skip_without_browser = [
 
 
 # ------------------------------------------------------------------------------ the demo
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@dataclass
-class Demo:
-    base: str
-    data_dir: Path
-    log_path: Path
-
-    def url(self, path: str) -> str:
-        return f"{self.base}{path}"
-
-    def log(self) -> str:
-        return self.log_path.read_text(encoding="utf-8", errors="replace")
-
-
-def _wait_until_up(proc: subprocess.Popen, demo: Demo, seconds: float = 120) -> None:
-    deadline = time.monotonic() + seconds
-    while True:
-        try:
-            with urllib.request.urlopen(demo.url("/healthz"), timeout=5) as response:  # noqa: S310
-                if response.status == 200:
-                    return
-        except OSError:
-            pass
-        if proc.poll() is not None:
-            pytest.fail(f"layan demo exited with {proc.returncode}:\n{demo.log()[-6000:]}")
-        if time.monotonic() > deadline:
-            pytest.fail(f"layan demo did not answer /healthz within {seconds:.0f} s")
-        time.sleep(0.5)
-
-
-@contextlib.contextmanager
-def running_demo(data_dir: Path) -> Iterator[Demo]:
-    """``layan demo`` on a free loopback port with its data in ``data_dir``; stopped at the end."""
-    port = free_port()
-    env = {
-        **os.environ,
-        "LAYAN_DATA_DIR": str(data_dir),
-        "LAYAN_TASK_BACKEND": "db",
-        "LAYAN_DEMO_PASSWORD": PASSWORD,
-        "DJANGO_SETTINGS_MODULE": "layan.settings",
-    }
-    for name in (
-        "DATABASE_URL",
-        "LAYAN_STANDIN",
-        "WHATSAPP_GRAPH_URL",
-        "LAYAN_STANDIN_WEBHOOK_URL",
-        "WHATSAPP_APP_SECRET",
-        "WHATSAPP_VERIFY_TOKEN",
-        "WHATSAPP_ACCESS_TOKEN",
-    ):
-        env.pop(name, None)  # `layan demo` points them at itself
-    log_path = data_dir / "demo.log"
-    # A file, not a pipe: a pipe nobody reads would fill up and block the server.
-    with log_path.open("w") as log:
-        proc = subprocess.Popen(  # noqa: S603 - our own command
-            [sys.executable, "-m", "layan.cli", "demo", "--port", str(port)],
-            env=env,
-            cwd=ROOT,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-    demo = Demo(f"http://127.0.0.1:{port}", data_dir, log_path)
-    try:
-        _wait_until_up(proc, demo)
-        yield demo
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
-        output = demo.log()
-        if "Traceback" in output:
-            print(output[-8000:])  # shown by pytest when a test fails
 
 
 # ------------------------------------------------------------------------------ the resident

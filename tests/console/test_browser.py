@@ -24,21 +24,21 @@ import yaml
 
 from tests.console.browser_support import (
     LAPTOP,
+    PASSWORD,
     PHONE,
     ROOT,
     SCREENSHOTS,
-    Demo,
     Resident,
     apply_for,
     horizontal_overflow,
     launch,
-    running_demo,
     service_spec,
     sign_in,
     skip_without_browser,
     text_of,
     watched_page,
 )
+from tests.demo_process import Demo, running_demo
 
 pytestmark = skip_without_browser
 
@@ -83,7 +83,7 @@ def step_notice(number: int) -> str:
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
-    with running_demo(tmp_path_factory.mktemp("console-demo")) as running:
+    with running_demo(tmp_path_factory.mktemp("console-demo"), PASSWORD) as running:
         yield running
 
 

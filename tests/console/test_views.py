@@ -462,6 +462,15 @@ def test_documents_brought_to_the_counter_resume_the_request(world):
 # --------------------------------------------------------------------------- data entry
 
 
+def type_data_and_complete(client, case) -> None:
+    """The operator types valid data at step 2 and completes it (the request goes to the Kasi)."""
+    client.post(reverse("console:save_data", args=[case.code]), {**VALID, "version": case.version})
+    case.refresh_from_db()
+    client.post(reverse("console:act", args=[case.code, "complete"]), {"version": case.version})
+    case.refresh_from_db()
+    assert case.current_step.key == "3"
+
+
 def test_data_entry_keeps_what_was_typed_and_shows_each_error(world):
     case = make_request(world.office)
     client = world.client(world.operator)
@@ -503,9 +512,7 @@ def test_add_row_shows_one_more_row_without_losing_anything(world):
 def test_data_is_read_only_outside_the_data_entry_step(world):
     case = make_request(world.office)
     client = world.client(world.operator)
-    client.post(reverse("console:save_data", args=[case.code]), {**VALID, "version": case.version})
-    case.refresh_from_db()
-    client.post(reverse("console:act", args=[case.code, "complete"]), {"version": case.version})
+    type_data_and_complete(client, case)
     kasi = world.client(world.kasi)
     page = kasi.get(reverse("console:case", args=[case.code])).content.decode()
     assert "data-form" not in page and "Budi Santoso" in page
@@ -521,11 +528,7 @@ def test_data_is_read_only_outside_the_data_entry_step(world):
 def test_the_kasi_approves_and_can_return_with_a_note(world):
     case = make_request(world.office)
     operator = world.client(world.operator)
-    operator.post(
-        reverse("console:save_data", args=[case.code]), {**VALID, "version": case.version}
-    )
-    case.refresh_from_db()
-    operator.post(reverse("console:act", args=[case.code, "complete"]), {"version": case.version})
+    type_data_and_complete(operator, case)
     case.refresh_from_db()
     kasi = world.client(world.kasi)
     kasi.post(
@@ -723,11 +726,7 @@ def test_the_kasi_cannot_change_checked_data_through_an_action(world):
 
     case = make_request(world.office)
     operator = world.client(world.operator)
-    operator.post(
-        reverse("console:save_data", args=[case.code]), {**VALID, "version": case.version}
-    )
-    case.refresh_from_db()
-    operator.post(reverse("console:act", args=[case.code, "complete"]), {"version": case.version})
+    type_data_and_complete(operator, case)
     with pytest.raises(Invalid):
         perform_action(
             case.code, actor=Actor.staff(world.kasi), action="approve", data={"nama_kepala": ""}

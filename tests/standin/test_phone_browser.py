@@ -9,14 +9,11 @@ from __future__ import annotations
 import io
 import os
 import re
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
+
+from tests.demo_process import running_demo
 
 CHROMIUM = "/usr/bin/chromium"
 ROOT = Path(__file__).resolve().parents[2]
@@ -59,74 +56,10 @@ def png() -> bytes:
     return buffer.getvalue()
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_until_up(proc: subprocess.Popen, base: str, seconds: float = 90) -> None:
-    deadline = time.monotonic() + seconds
-    while True:
-        try:
-            with urllib.request.urlopen(f"{base}/healthz", timeout=5) as response:  # noqa: S310
-                if response.status == 200:
-                    return
-        except OSError:
-            pass
-        if proc.poll() is not None:
-            pytest.fail(f"layan demo exited with {proc.returncode}:\n{proc.stdout.read()}")
-        if time.monotonic() > deadline:
-            pytest.fail(f"layan demo did not answer /healthz within {seconds:.0f} s")
-        time.sleep(0.5)
-
-
 @pytest.fixture
 def demo(tmp_path):
-    port = free_port()
-    env = {
-        **os.environ,
-        "LAYAN_DATA_DIR": str(tmp_path),
-        "LAYAN_TASK_BACKEND": "db",
-        "DJANGO_SETTINGS_MODULE": "layan.settings",
-    }
-    for name in (
-        "DATABASE_URL",
-        "LAYAN_STANDIN",
-        "WHATSAPP_GRAPH_URL",
-        "LAYAN_STANDIN_WEBHOOK_URL",
-        "WHATSAPP_APP_SECRET",
-        "WHATSAPP_VERIFY_TOKEN",
-        "WHATSAPP_ACCESS_TOKEN",
-    ):
-        env.pop(name, None)  # `layan demo` points them at itself
-    # The output goes to a file: a pipe nobody reads would fill up and block the server.
-    log = (tmp_path / "demo.log").open("w+")
-    proc = subprocess.Popen(  # noqa: S603 - our own command
-        [sys.executable, "-m", "layan.cli", "demo", "--port", str(port)],
-        env=env,
-        cwd=ROOT,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    proc.stdout = log  # read by wait_until_up when the demo dies
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_up(proc, base)
-        yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
-        log.seek(0)
-        output = log.read()
-        log.close()
-        if "Traceback" in output:
-            print(output[-8000:])  # shown by pytest when the test fails
+    with running_demo(tmp_path) as running:
+        yield running.base
 
 
 def test_a_resident_says_halo_and_picks_a_service(demo):
