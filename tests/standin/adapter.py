@@ -7,6 +7,9 @@ error parsing all run for real while the stand-in answers in-process.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+
 import httpx
 from django.test import Client
 
@@ -60,3 +63,39 @@ def graph_client(
     return GraphClient(
         base_url=BASE_URL, version=VERSION, token=token, transport=transport or DjangoTransport()
     )
+
+
+@contextlib.contextmanager
+def simulator_in_process(settings, tmp_path, monkeypatch) -> Iterator[list[tuple[bytes, dict]]]:
+    """The phone simulator's webhook POSTs, the Graph client and the stand-in's status webhooks
+    all served in-process by Django's test client, as in production. Yields the (body, headers)
+    the simulator posted."""
+    from layan.standin import delivery, phone
+    from layan.whatsapp import graph
+
+    settings.MEDIA_ROOT = tmp_path
+    settings.WHATSAPP_GRAPH_URL = BASE_URL
+    previous_transport = graph.set_default_transport(DjangoTransport(Client()))
+    webhook = Client()
+
+    def to_webhook(body: bytes, headers: dict) -> int:
+        return webhook.post(
+            "/webhooks/whatsapp",
+            data=body,
+            content_type=headers["Content-Type"],
+            headers={"X-Hub-Signature-256": headers["X-Hub-Signature-256"]},
+        ).status_code
+
+    posted: list[tuple[bytes, dict]] = []
+
+    def from_phone(body: bytes, headers: dict) -> int:
+        posted.append((body, headers))
+        return to_webhook(body, headers)
+
+    monkeypatch.setattr(phone, "post_webhook", from_phone)
+    previous_deliverer = delivery.set_deliverer(to_webhook)
+    try:
+        yield posted
+    finally:
+        graph.set_default_transport(previous_transport)
+        delivery.set_deliverer(previous_deliverer)

@@ -15,11 +15,11 @@ from django.utils import timezone
 from PIL import Image
 
 from layan.offices.models import Channel, Service
-from layan.standin import delivery, phone
+from layan.standin import phone
 from layan.standin.models import FailureRule, Media, PhoneMessage, SentMessage
-from layan.whatsapp import graph, outbox
+from layan.whatsapp import outbox
 from layan.whatsapp.models import InboundMessage, MediaFile, OutboxMessage
-from tests.standin.adapter import DjangoTransport
+from tests.standin.adapter import simulator_in_process
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -33,30 +33,8 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF"
 def world(presets, settings, tmp_path, monkeypatch):
     """The seed offices; the simulator's webhook POSTs, the Graph client and the stand-in's status
     webhooks all served in-process. Yields the (body, headers) the simulator posted."""
-    settings.MEDIA_ROOT = tmp_path
-    settings.WHATSAPP_GRAPH_URL = "http://testserver/graph"
-    previous_transport = graph.set_default_transport(DjangoTransport(Client()))
-    webhook = Client()
-
-    def to_webhook(body: bytes, headers: dict) -> int:
-        return webhook.post(
-            "/webhooks/whatsapp",
-            data=body,
-            content_type=headers["Content-Type"],
-            headers={"X-Hub-Signature-256": headers["X-Hub-Signature-256"]},
-        ).status_code
-
-    posted: list[tuple[bytes, dict]] = []
-
-    def from_phone(body: bytes, headers: dict) -> int:
-        posted.append((body, headers))
-        return to_webhook(body, headers)
-
-    monkeypatch.setattr(phone, "post_webhook", from_phone)
-    previous_deliverer = delivery.set_deliverer(to_webhook)
-    yield posted
-    graph.set_default_transport(previous_transport)
-    delivery.set_deliverer(previous_deliverer)
+    with simulator_in_process(settings, tmp_path, monkeypatch) as posted:
+        yield posted
 
 
 def send(client, message, *, channel=WAYKANAN_KK, wa_id=RESIDENT, name="Siti Aminah"):
