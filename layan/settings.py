@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "layan.whatsapp",
     "layan.bot",
     "layan.api",
+    "layan.documents",
     "layan.console",
 ]
 
@@ -244,3 +245,20 @@ LAYAN_PERIODIC_SECONDS = {
     "layan.core.tasks.prune_task_results": 3600,
 }
 LAYAN_DEMO_PASSWORD = os.environ.get("LAYAN_DEMO_PASSWORD", "demo")
+
+# Documents (docs/documents.md). The public address is printed in every QR code.
+LAYAN_PUBLIC_URL = os.environ.get("LAYAN_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+LAYAN_SIGNING_DIR = Path(os.environ.get("LAYAN_SIGNING_DIR", str(DATA_DIR / "signing")))
+# PEM files of the CAs whose signatures the verification page trusts (besides the demo CA).
+LAYAN_TRUST_ROOTS = env_list("LAYAN_TRUST_ROOTS")
+LAYAN_TSA_URL = os.environ.get("LAYAN_TSA_URL", "")  # RFC 3161 timestamps: PAdES B-T
+# The external signing service (BSrE style); when set, remote signing keys sign through it.
+LAYAN_BSRE_URL = os.environ.get("LAYAN_BSRE_URL", "").rstrip("/")
+LAYAN_BSRE_USER = os.environ.get("LAYAN_BSRE_USER", "")
+LAYAN_BSRE_PASSWORD = os.environ.get("LAYAN_BSRE_PASSWORD", "")
+LAYAN_DOWNLOAD_HOURS = int(os.environ.get("LAYAN_DOWNLOAD_HOURS", "72"))
+LAYAN_DOWNLOAD_PIN_TRIES = int(os.environ.get("LAYAN_DOWNLOAD_PIN_TRIES", "5"))
+# Public verification page: at most this many look-ups per address per minute.
+LAYAN_VERIFY_PER_MINUTE = int(os.environ.get("LAYAN_VERIFY_PER_MINUTE", "30"))
+if os.environ.get("LAYAN_TEMPLATE_DIR"):
+    TEMPLATES[0]["DIRS"].insert(0, Path(os.environ["LAYAN_TEMPLATE_DIR"]))

@@ -14,3 +14,11 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 # Tests answer faster than any person; the reply limit has its own tests.
 BOT_REPLIES_PER_MINUTE = 1000
+
+# Signed PDFs and the demo CA of a test run go to a temporary directory, never into var/.
+import tempfile  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+_RUN_DIR = Path(tempfile.mkdtemp(prefix="layan-tests-"))
+MEDIA_ROOT = _RUN_DIR / "media"
+LAYAN_SIGNING_DIR = _RUN_DIR / "signing"

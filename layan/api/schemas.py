@@ -117,6 +117,11 @@ class ActionIn(Schema):
     )
 
 
+class SignIn(Schema):
+    passphrase: str = Field(..., min_length=1, max_length=200, description="never stored")
+    version: int | None = None
+
+
 class EventOut(Schema):
     seq: int
     at: datetime

@@ -369,6 +369,25 @@ def act(request, code: str, payload: s.ActionIn):
 
 
 @api.post(
+    "/v1/cases/{code}/sign",
+    response={200: s.CaseOut, **ERRORS},
+    auth=BearerToken(),
+    tags=["documents"],
+)
+def sign_case(request, code: str, payload: s.SignIn):
+    """The head of office signs the request's document at its signing step (PAdES, with the
+    key unlocked by the passphrase), and the step goes forward. 422 ``wrong_passphrase`` signs
+    nothing. The passphrase is not stored or logged."""
+    from layan.documents.services import sign_document
+
+    case = selectors.case_for(request.user, code)
+    sign_document(
+        case, user=request.user, passphrase=payload.passphrase, expected_version=payload.version
+    )
+    return _detail(selectors.case_for(request.user, code), request.user)
+
+
+@api.post(
     "/v1/cases/{code}/claim",
     response={200: s.CaseOut, **ERRORS},
     auth=BearerToken(),

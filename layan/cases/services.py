@@ -303,8 +303,9 @@ def _merge_data(case: Case, step: Step, data: Mapping[str, Any]) -> dict[str, An
 
 
 def _check_ready(case: Case, step: Step, data: Mapping[str, Any] | None) -> None:
-    """A request goes forward only with no rejected requirement and, from a data-entry step,
-    with every data-entry field valid."""
+    """A request goes forward only with no rejected requirement; from a data-entry step, with
+    every data-entry field valid; from a document step, with its document work done (signed,
+    card serial recorded, hand-over recorded)."""
     rejected = list(
         case.checks.filter(verdict=RequirementCheck.Verdict.REJECTED).values_list(
             "requirement", flat=True
@@ -327,6 +328,12 @@ def _check_ready(case: Case, step: Step, data: Mapping[str, Any] | None) -> None
                 _("The data is not complete yet: %(fields)s.") % {"fields": ", ".join(missing)},
                 "data_incomplete",
             )
+    if step.document:
+        from layan.documents.selectors import step_work_missing
+
+        problem = step_work_missing(case, step)
+        if problem:
+            raise Invalid(problem[1], problem[0])
 
 
 def _requested_items(case: Case, items: Any) -> list[str]:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from layan.console.views import auth, cases, inbox, queues, sop, supervision
+from layan.console.views import auth, cases, documents, inbox, queues, sop, supervision
 
 app_name = "console"
 
@@ -22,6 +22,15 @@ urlpatterns = [
     path("r/<str:code>/chat/", cases.chat, name="chat"),
     path("r/<str:code>/chat/panel/", cases.chat_panel, name="chat_panel"),
     path("r/<str:code>/file/<int:pk>/", cases.attachment, name="attachment"),
+    path("r/<str:code>/draft.pdf", documents.draft, name="draft"),
+    path("r/<str:code>/receipt.pdf", documents.receipt, name="receipt"),
+    path("r/<str:code>/sign/", documents.sign, name="sign"),
+    path("r/<str:code>/print/", documents.record_print, name="record_print"),
+    path("r/<str:code>/handover/", documents.record_handover, name="record_handover"),
+    path("r/<str:code>/doc/<slug:public_id>.pdf", documents.issued, name="issued"),
+    path("r/<str:code>/doc/<slug:public_id>/revoke/", documents.revoke, name="revoke"),
+    path("register/", documents.register, name="register"),
+    path("register/export.<slug:fmt>", documents.register_export, name="register_export"),
     path("inbox/", inbox.inbox, name="inbox"),
     path("inbox/<int:pk>/", inbox.conversation, name="conversation"),
     path("inbox/<int:pk>/reply/", inbox.reply, name="reply"),

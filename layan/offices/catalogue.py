@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from layan.core.errors import Invalid
+from layan.documents.kinds import KINDS
 from layan.offices.calendar import parse_hours
 from layan.offices.fields import check_fields, stored_fields
 from layan.offices.models import (
@@ -155,6 +156,9 @@ def validate_catalogue(data: Any) -> list[str]:
                 problems.append(f"{where}: {field} is missing")
         if not isinstance(service.get("complaint", False), bool):
             problems.append(f"{where}: complaint must be true or false")
+        document = service.get("document")
+        if document is not None and document not in KINDS:
+            problems.append(f"{where}: document must be one of {', '.join(KINDS)}")
         if service.get("delivery", "pdf") not in Service.Delivery.values:
             problems.append(
                 f"{where}: delivery must be one of {', '.join(Service.Delivery.values)}"
@@ -215,6 +219,7 @@ def load_office(data: dict[str, Any]) -> Office:
             "head_name": head.get("name") or "",
             "head_nip": str(head.get("nip") or ""),
             "head_title": head.get("title") or "",
+            "address": data.get("address") or "",
         },
     )
     for day in data.get("days_off") or []:
@@ -251,6 +256,7 @@ def load_services(office: Office, data: dict[str, Any]) -> list[Service]:
                 "sop": sop,
                 "output": item["output"],
                 "delivery": item.get("delivery", Service.Delivery.PDF),
+                "document": item.get("document") or "",
                 "forms": list(item.get("forms") or []),
                 "questions": [_stored_question(q) for q in item.get("questions") or []],
                 "bring_on_pickup": list(item.get("bring_on_pickup") or []),

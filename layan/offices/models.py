@@ -48,6 +48,9 @@ class Office(models.Model):
     head_name = models.CharField(_("head of office"), max_length=120, blank=True)
     head_nip = models.CharField(_("head's NIP"), max_length=30, blank=True)
     head_title = models.CharField(_("head's title"), max_length=160, blank=True)
+    address = models.CharField(
+        _("address"), max_length=240, blank=True, help_text=_("Printed in the letterhead.")
+    )
     is_active = models.BooleanField(_("active"), default=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -161,6 +164,12 @@ class Service(models.Model):
     output = models.CharField(_("output document"), max_length=160)
     delivery = models.CharField(
         _("delivery"), max_length=10, choices=Delivery.choices, default=Delivery.PDF
+    )
+    document = models.SlugField(
+        _("document type"),
+        max_length=40,
+        blank=True,
+        help_text=_("The template of its output (kk, akta-kelahiran, …; see docs/documents.md)."),
     )
     forms = models.JSONField(_("form codes"), default=list, blank=True)
     questions = models.JSONField(_("questions"), default=list, blank=True)

@@ -114,3 +114,11 @@ def parse_nik(raw: str) -> Nik:
         female=female,
         serial=value[12:],
     )
+
+
+def mask_nik(nik: str) -> str:
+    """A NIK shown in public: region and serial kept, the birth date hidden (6311••••••0001)."""
+    digits = "".join(ch for ch in str(nik) if ch.isdigit())
+    if len(digits) != 16:
+        return "•" * len(digits)
+    return digits[:4] + "•" * 8 + digits[12:]

@@ -44,11 +44,13 @@ _STEP_FIELDS = {
     "notes",
     "intake",
     "data_entry",
+    "document",
     "auto",
     "assisted_by",
     "applicant",
     "actions",
 }
+DOCUMENT_WORK = ("sign", "print", "handover")
 _ACTION_FIELDS = {"id", "kind", "to", "label", "note_required"}
 _CODE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _KEY = re.compile(r"^[a-z0-9_]+$")
@@ -103,6 +105,9 @@ class Step:
     # The officer of this step types the service's data-entry fields; the step cannot be
     # completed until they are all valid.
     data_entry: bool = False
+    # The document work of the step: "sign" (the head of office's electronic signature),
+    # "print" (the card's blank serial is recorded), "handover" (who received it).
+    document: str = ""
     actions: tuple[Action, ...] = ()
     side: bool = False
 
@@ -417,6 +422,11 @@ def _step(
         out.add(key, "data_entry must be true or false, and only on a staff step")
         ok = False
 
+    document = raw.get("document") or ""
+    if document not in ("", *DOCUMENT_WORK) or (document and kind != "staff"):
+        out.add(key, f"document must be one of {', '.join(DOCUMENT_WORK)}, on a staff step")
+        ok = False
+
     applicant = raw.get("applicant") or {}
     if not isinstance(applicant, dict):
         out.add(key, "applicant must be a mapping with visible and text")
@@ -452,6 +462,7 @@ def _step(
         applicant_text=_text(applicant.get("text")),
         notice=notice,
         data_entry=data_entry,
+        document=document,
         actions=tuple(actions),
         side=side,
     )

@@ -195,6 +195,9 @@ class OutboxMessage(models.Model):
     content = models.JSONField()
     template_key = models.CharField(max_length=60, blank=True)
     template_params = models.JSONField(default=list, blank=True)
+    # A stored file (storage name) to upload to WhatsApp when the message is sent; the media id
+    # it gets goes into the content (a signed PDF sent as a document).
+    upload = models.CharField(max_length=300, blank=True)
     as_template = models.BooleanField(default=False)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
     attempts = models.PositiveSmallIntegerField(default=0)

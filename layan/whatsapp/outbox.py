@@ -10,6 +10,7 @@ the request, or pause the number and alert when the token is refused.
 from __future__ import annotations
 
 import logging
+import mimetypes
 import random
 import time
 import uuid
@@ -17,6 +18,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Case as DbCase
 from django.db.models import F, Q, Value, When
@@ -58,9 +60,13 @@ def queue(
     case=None,
     template_key: str = "",
     template_params: Sequence[str] = (),
+    upload: str = "",
     now: datetime | None = None,
 ) -> OutboxMessage:
-    """Add one message for the resident of ``conversation``; the same ``key`` is added once."""
+    """Add one message for the resident of ``conversation``; the same ``key`` is added once.
+
+    ``upload`` names a stored file that is uploaded to WhatsApp when the message is sent; its
+    media id then fills the content's media part."""
     now = now or timezone.now()
     identity = conversation.identity
     row, created = OutboxMessage.objects.get_or_create(
@@ -74,6 +80,7 @@ def queue(
             "content": content,
             "template_key": template_key,
             "template_params": [str(p) for p in template_params],
+            "upload": upload,
             "next_attempt_at": now,
         },
     )
@@ -231,10 +238,29 @@ def _envelope(row: OutboxMessage) -> dict:
     return builders.envelope(row.content, recipient=row.to_user_id, callback_data=str(row.pk))
 
 
+def _upload(row: OutboxMessage, channel: Channel, client: GraphClient) -> None:
+    """Upload the row's file and put the media id into its content (kept for retries)."""
+    kind = row.content.get("type", "")
+    part = row.content.get(kind)
+    if not row.upload or not isinstance(part, dict) or part.get("id") or part.get("link"):
+        return
+    with default_storage.open(row.upload, "rb") as handle:
+        data = handle.read()
+    mime = mimetypes.guess_type(row.upload)[0] or "application/octet-stream"
+    filename = part.get("filename") or row.upload.rsplit("/", 1)[-1]
+    media_id = client.upload_media(channel.phone_number_id, data, mime_type=mime, filename=filename)
+    row.content = {**row.content, kind: {**part, "id": media_id}}
+    OutboxMessage.objects.filter(pk=row.pk).update(content=row.content)
+
+
 def _send_one(
     row: OutboxMessage, channel: Channel, client: GraphClient, now: datetime, rng
 ) -> bool:
     try:
+        try:
+            _upload(row, channel, client)
+        except OSError as exc:  # the stored file is gone: report, never retry forever
+            raise GraphError("media", f"cannot read {row.upload}: {exc}") from exc
         wamid = client.send_message(channel.phone_number_id, _envelope(row))
     except GraphError as error:
         _failed(row, channel, error, now, rng)

@@ -142,7 +142,21 @@ def test_kk_baru_from_submission_to_completion_with_a_return(client, presets):
     assert do("operator_siak", "complete")["step"] == "3"
     assert do("kasi", "approve")["step"] == "4"
     assert do("kabid", "approve")["step"] == "5"
-    assert do("kadis", "approve")["step"] == "6"
+    # The Kadis's step goes forward only by signing: a plain approve is refused.
+    assert do("kadis", "approve", expect=422)["code"] == "document_unsigned"
+    from django.contrib.auth import get_user_model
+
+    from layan.offices.models import Office
+    from tests.signing import PASSPHRASE, give_key
+
+    give_key(
+        get_user_model().objects.get(username="waykanan.kadis"), Office.objects.get(code="waykanan")
+    )
+    wrong = post(client, f"/api/v1/cases/{code}/sign", {"passphrase": "salah"}, auth["kadis"])
+    assert wrong.status_code == 422 and wrong.json()["code"] == "wrong_passphrase"
+    signed = post(client, f"/api/v1/cases/{code}/sign", {"passphrase": PASSPHRASE}, auth["kadis"])
+    assert signed.status_code == 200, signed.content
+    assert signed.json()["step"] == "6"
     assert do("petugas_pengambilan", "complete")["step"] == "7"
     done = do("operator_online", "complete")
     assert done["status"] == "completed" and done["step"] is None
@@ -159,6 +173,7 @@ def test_kk_baru_from_submission_to_completion_with_a_return(client, presets):
         ("operator_siak", "complete", "2", "3"),
         ("kasi", "approve", "3", "4"),
         ("kabid", "approve", "4", "5"),
+        ("kadis", "sign", "5", "5"),
         ("kadis", "approve", "5", "6"),
         ("petugas_pengambilan", "complete", "6", "7"),
         ("operator_online", "complete", "7", "end"),

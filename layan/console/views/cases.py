@@ -88,9 +88,31 @@ def _context(request, case, **extra) -> dict:
         "step_role": definition.role(step.role).label if step else "",
         "step_is_staff": bool(step and definition.role(step.role).kind == "staff"),
         "now": now,
+        **_documents_context(request, case, step, actions),
     }
     context.update(extra)
     return context
+
+
+def _documents_context(request, case, step, actions) -> dict:
+    """The documents card: issued documents, the draft's gaps, this step's document work."""
+    from layan.documents import selectors as doc_selectors
+    from layan.documents.kinds import kind_of
+    from layan.documents.models import Handover
+    from layan.documents.rendering import missing_fields
+    from layan.documents.services import signing_key_for
+
+    work = step.document if step and actions else ""
+    return {
+        "issued": list(case.documents.order_by("-issued_at")),
+        "doc_kind": kind_of(case.service),
+        "doc_missing": missing_fields(case),
+        "doc_work": work,
+        "handover": doc_selectors.handover_of(case),
+        "handover_items": Handover.Item.choices,
+        "signing_key": signing_key_for(case.office, request.user) if work == "sign" else None,
+        "can_revoke": bool(request.desk.role_codes & {"admin", "supervisor"}),
+    }
 
 
 @staff_view
