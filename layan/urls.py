@@ -12,6 +12,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("console/", include("layan.console.urls")),
     path("webhooks/", include("layan.whatsapp.urls")),
+    path("", include("layan.documents.urls")),
 ]
 
 if settings.LAYAN_STANDIN:
