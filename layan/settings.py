@@ -249,6 +249,7 @@ LAYAN_PERIODIC_SECONDS = {
     "layan.core.tasks.prune_task_results": 3600,
 }
 LAYAN_DEMO_PASSWORD = os.environ.get("LAYAN_DEMO_PASSWORD", "demo")
+LAYAN_DEMO_PASSPHRASE = os.environ.get("LAYAN_DEMO_PASSPHRASE", "tte-demo-2026")
 
 # Documents (docs/documents.md). The public address is printed in every QR code.
 LAYAN_PUBLIC_URL = os.environ.get("LAYAN_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")

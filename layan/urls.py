@@ -16,8 +16,11 @@ urlpatterns = [
 ]
 
 if settings.LAYAN_STANDIN:
+    from layan.standin import bsre as standin_bsre
+
     # The local Graph API stand-in and the phone simulator: demo and tests only.
     urlpatterns += [
         path("graph/", include("layan.standin.urls")),
         path("dev/phone/", include("layan.standin.phone_urls")),
+        path("bsre/api/v2/sign/pdf", standin_bsre.sign_pdf, name="standin-bsre-sign"),
     ]

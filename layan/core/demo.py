@@ -103,6 +103,23 @@ def create_demo_teams(password: str) -> list[str]:
     return [everyone.username, *sorted(set(names))]
 
 
+def create_demo_signers(passphrase: str) -> list[str]:
+    """A signing key (demo CA) for every head of office (``<office>.kadis``) and the all-roles
+    officers, so a flow can be signed in the demo. Existing keys are kept."""
+    from layan.documents.keys import create_local_key
+    from layan.documents.models import SigningKey
+
+    names = []
+    for holder in StaffRole.objects.filter(role__code="kadis").select_related(
+        "user", "role__office"
+    ):
+        office, user = holder.role.office, holder.user
+        if not SigningKey.objects.filter(office=office, user=user, is_active=True).exists():
+            create_local_key(office=office, user=user, passphrase=passphrase)
+        names.append(user.username)
+    return sorted(set(names))
+
+
 DEMO_APPLICANTS = ("Siti Rahmawati", "Budi Santoso", "Dewi Lestari", "Ahmad Fauzi", "Rina Marlina")
 
 

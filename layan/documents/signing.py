@@ -117,6 +117,21 @@ def stamp_style() -> QRStampStyle:
     )
 
 
+def page_geometry(pdf: bytes) -> tuple[int, float, float]:
+    """(page count, width, height) of the last page, in points."""
+    reader = PdfFileReader(io.BytesIO(pdf), strict=False)
+    count = int(reader.root["/Pages"]["/Count"])
+    box = reader.find_page_for_modification(count - 1)[0].get_object()["/MediaBox"]
+    return count, float(box[2]), float(box[3])
+
+
+def stamp_box(pdf: bytes) -> tuple[int, tuple[float, float, float, float]]:
+    """Where the signature stamp goes: (page index, box) at the bottom right of the last page."""
+    count, width, _height = page_geometry(pdf)
+    x2 = width - STAMP_MARGIN
+    return count - 1, (x2 - STAMP_WIDTH, STAMP_MARGIN, x2, STAMP_MARGIN + STAMP_HEIGHT)
+
+
 def sign_pdf(
     pdf: bytes,
     signer: signers.Signer,
@@ -125,19 +140,15 @@ def sign_pdf(
     tsa_url: str = "",
     reason: str = "Dokumen kependudukan diterbitkan",
     location: str = "",
+    placement: tuple[int, tuple[float, float, float, float]] | None = None,
+    image: bytes | None = None,
 ) -> bytes:
-    """``pdf`` with a PAdES signature and a visible stamp on its last page."""
+    """``pdf`` with a PAdES signature and a visible stamp (default: bottom right of the last
+    page, with the QR to ``stamp.url``; with ``image``, that picture is the stamp instead)."""
     try:
+        page_index, box = placement or stamp_box(pdf)
         writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
-        last = int(writer.root["/Pages"]["/Count"]) - 1
-        page = writer.find_page_for_modification(last)[0].get_object()
-        right = float(page["/MediaBox"][2])
-        x2 = right - STAMP_MARGIN
-        field_spec = fields.SigFieldSpec(
-            FIELD_NAME,
-            on_page=last,
-            box=(x2 - STAMP_WIDTH, STAMP_MARGIN, x2, STAMP_MARGIN + STAMP_HEIGHT),
-        )
+        field_spec = fields.SigFieldSpec(FIELD_NAME, on_page=page_index, box=box)
         meta = signers.PdfSignatureMetadata(
             field_name=FIELD_NAME,
             subfilter=fields.SigSeedSubFilter.PADES,
@@ -148,11 +159,12 @@ def sign_pdf(
             use_pades_lta=False,
         )
         timestamper = timestamps.HTTPTimeStamper(tsa_url, timeout=10) if tsa_url else None
+        style = stamp_style() if image is None else _image_style(image)
         pdf_signer = signers.PdfSigner(
             meta,
             signer=signer,
             timestamper=timestamper,
-            stamp_style=stamp_style(),
+            stamp_style=style,
             new_field_spec=field_spec,
         )
         out = pdf_signer.sign_pdf(
@@ -166,6 +178,19 @@ def sign_pdf(
     except (SigningError, PdfReadError, OSError, ValueError, KeyError) as exc:
         raise SignatureFailed(str(exc)) from exc
     return out.getvalue()
+
+
+def _image_style(image: bytes):
+    from PIL import Image
+    from pyhanko.pdf_utils.images import PdfImage
+    from pyhanko.stamp import TextStampStyle
+
+    return TextStampStyle(
+        stamp_text="%(signer)s\n%(ts)s",
+        background=PdfImage(Image.open(io.BytesIO(image)).convert("RGB")),
+        background_opacity=1,
+        border_width=0,
+    )
 
 
 def trust_context(roots_pem: bytes) -> ValidationContext:

@@ -117,3 +117,17 @@ class PhoneMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.type} ← {self.wa_id} ({self.message_id})"
+
+
+class BsreAccount(models.Model):
+    """A signer registered at the signing-service stand-in: its key, as the real service keeps
+    it (here PKCS#12 under the signer's passphrase, issued by the installation's demo CA)."""
+
+    nik = models.CharField(max_length=16, unique=True)
+    name = models.CharField(max_length=120)
+    pkcs12 = models.BinaryField()
+    certificate = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.nik})"

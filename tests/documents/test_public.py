@@ -166,8 +166,6 @@ def test_completion_writes_the_register_book_with_running_numbers(seeded):
 def test_register_numbers_stay_unique_and_gapless_under_concurrency_on_postgres(seeded):
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL (DATABASE_URL=postgres://…)")
-    from django.db import close_old_connections
-
     from layan.cases.models import Case
     from layan.documents.services import enter_register
 
@@ -183,7 +181,7 @@ def test_register_numbers_stay_unique_and_gapless_under_concurrency_on_postgres(
         except Exception as exc:  # noqa: BLE001
             errors.append(exc)
         finally:
-            close_old_connections()
+            connection.close()  # this thread's own connection
 
     threads = [threading.Thread(target=work, args=(codes[i::8],)) for i in range(8)]
     for thread in threads:

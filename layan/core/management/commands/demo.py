@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand
 
 from layan.core.demo import (
     create_demo_requests,
+    create_demo_signers,
     create_demo_staff,
     create_demo_teams,
     load_presets,
@@ -32,6 +33,8 @@ class Command(BaseCommand):
         users = create_demo_staff(settings.LAYAN_DEMO_PASSWORD)
         teams = create_demo_teams(settings.LAYAN_DEMO_PASSWORD)
         samples = create_demo_requests()
+        signers = create_demo_signers(settings.LAYAN_DEMO_PASSPHRASE)
+        demo_ca_path = settings.LAYAN_SIGNING_DIR / "demo-ca.pem"
         self.stdout.write(
             f"offices: {', '.join(report.offices)}; new SOP versions: {len(report.new_versions)};"
             f" sample requests: {samples}"
@@ -58,6 +61,10 @@ class Command(BaseCommand):
                     "Every staff role of one office (a whole flow from the console alone), and",
                     "demo.semua with every role of every office (switch offices at the top):",
                     *self._columns(teams),
+                    "",
+                    f"Signing (TTE) passphrase of the demo heads of office: "
+                    f"{settings.LAYAN_DEMO_PASSPHRASE}",
+                    f"  ({len(signers)} signers; demo CA: {demo_ca_path})",
                     "",
                     "API tokens of this run (Authorize in the API docs), for the Way Kanan KIA",
                     "walk-through in docs/resident-bot.md:",
