@@ -17,3 +17,28 @@ def keys_for_signers(office, role: str = "kadis", passphrase: str = PASSPHRASE) 
     """A key for every holder of ``role`` at ``office`` (the head of office)."""
     holders = StaffRole.objects.filter(role__office=office, role__code=role).select_related("user")
     return [give_key(holder.user, office, passphrase) for holder in holders]
+
+
+def document_work(case, user) -> bool:
+    """Do the current step's document work as ``user`` (sign, card serial, hand-over).
+
+    Returns True when that already took the step forward (signing does)."""
+    from layan.documents import services
+    from layan.documents.kinds import kind_of
+    from layan.documents.models import SigningKey
+
+    step = case.step
+    if step is None or not step.document:
+        return False
+    if step.document == "sign":
+        if not SigningKey.objects.filter(office=case.office, user=user, is_active=True).exists():
+            give_key(user, case.office)
+        services.sign_document(case, user=user, passphrase=PASSPHRASE)
+        return True
+    if step.document == "print" and kind_of(case.service).card:
+        services.record_print(case, user=user, serial=f"BLK{case.pk:08d}")
+    elif step.document == "handover" and case.service.delivery != "pdf":
+        services.record_handover(
+            case, user=user, received_by=case.applicant_name or "Pemohon", collected=["old_card"]
+        )
+    return False

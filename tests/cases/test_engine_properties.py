@@ -36,7 +36,21 @@ def expected_outcome(case: Case, user, action: str, note: str) -> type[LayanErro
         return Forbidden
     if chosen.note_required and not note.strip():
         return Invalid
+    if chosen.kind in ("complete", "approve") and _document_work_pending(case, step):
+        return Invalid
     return None
+
+
+def _document_work_pending(case: Case, step) -> bool:
+    """The SOP's document steps refuse to go forward before their work (this test never signs,
+    records a card serial or a hand-over)."""
+    from layan.documents.kinds import kind_of
+
+    if step.document == "sign":
+        return True
+    if step.document == "print":
+        return kind_of(case.service).card
+    return step.document == "handover" and case.service.delivery != "pdf"
 
 
 def snapshot(case: Case):
