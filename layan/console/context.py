@@ -11,6 +11,7 @@ SECTIONS = {
     "sop_list": "sop",
     "sop": "sop",
     "access_log": "access",
+    "register": "register",
 }
 
 
