@@ -25,6 +25,11 @@ def _demo_environment(args: list[str]) -> None:
         "WHATSAPP_APP_SECRET": "demo-app-secret",
         "WHATSAPP_VERIFY_TOKEN": "demo-verify-token",
         "WHATSAPP_ACCESS_TOKEN": "demo-access-token",
+        "LAYAN_PUBLIC_URL": base,  # document QR codes and download links
+        # The signing-service stand-in (BSrE style) at /bsre, for remote signing keys.
+        "LAYAN_BSRE_URL": f"{base}/bsre",
+        "LAYAN_BSRE_USER": "layan-demo",
+        "LAYAN_BSRE_PASSWORD": "demo-bsre-secret",
     }
     for name, value in defaults.items():
         os.environ.setdefault(name, value)

@@ -79,6 +79,8 @@ def running_demo(
         "WHATSAPP_APP_SECRET",
         "WHATSAPP_VERIFY_TOKEN",
         "WHATSAPP_ACCESS_TOKEN",
+        "LAYAN_PUBLIC_URL",
+        "LAYAN_SIGNING_DIR",
     ):
         env.pop(name, None)  # `layan demo` points them at itself
     log_path = data_dir / "demo.log"
