@@ -99,7 +99,10 @@ def sign_document(
     changed. The passphrase is passed on to the key and never stored or logged."""
     now = now or timezone.now()
     code = case.code if isinstance(case, Case) else case
-    current = Case.objects.select_related("office", "service", "current_step").get(code=code)
+    current = Case.objects.select_related("office", "service", "current_step").filter(code=code)
+    current = current.first()
+    if current is None:
+        raise NotFound(_("Request not found."), "case_not_found")
     step = current.step
     if step is None or step.document != "sign":
         raise Conflict(_("The request is not at a signing step."), "not_signing_step")
@@ -147,8 +150,19 @@ def sign_document(
         _remove(stored)
         raise
     if case.service.delivery == "pdf":
-        transaction.on_commit(lambda: deliver(document.pk))
+        transaction.on_commit(lambda: _enqueue_delivery(document.pk))
     return document
+
+
+def _enqueue_delivery(document_id: int) -> None:
+    from layan.documents.tasks import deliver_document
+
+    try:
+        deliver_document.enqueue(document_id)
+    except Exception:  # the signature stands; staff see the flag and the log
+        logger.exception("could not enqueue the delivery of document %s", document_id)
+        case_id = Document.objects.filter(pk=document_id).values_list("case_id", flat=True).first()
+        engine.flag_case(case_id, "delivery_failed", "delivery could not be queued")
 
 
 def _remove(names: list[str]) -> None:

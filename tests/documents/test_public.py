@@ -192,3 +192,17 @@ def test_register_numbers_stay_unique_and_gapless_under_concurrency_on_postgres(
     numbers = sorted(RegisterEntry.objects.values_list("number", flat=True))
     assert numbers == list(range(1, 17))
     assert Document.objects.count() == 0
+
+
+def test_a_delivery_that_cannot_be_made_flags_the_request_and_the_signature_stands(
+    balangan_at_signing, django_capture_on_commit_callbacks, graph_standin
+):
+    from layan.whatsapp.models import MessageTemplate
+
+    case = balangan_at_signing
+    _conversation(case, last_inbound=timezone.now() - timedelta(days=3))
+    MessageTemplate.objects.filter(office=case.office, key="document_ready").delete()
+    with django_capture_on_commit_callbacks(execute=True):
+        _signed(case)  # the task fails (logged); the officer's signature is not undone
+    assert Document.objects.filter(case=case, status="active").exists()
+    assert case.flags.filter(code="delivery_failed").exists()
