@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from layan.core.errors import Invalid
 from layan.documents.kinds import KINDS, RECEIPT, Kind, kind_of
+from layan.offices.catalogue import condition_applies
 from layan.offices.fields import Field, fields_of
 
 MONTHS = (
@@ -173,8 +174,13 @@ def context(case, kind: Kind, *, final: Final | None, signer: dict | None = None
         "place": re.sub(r"^(Kabupaten|Kota)\s+", "", (government_of(office)[11:]).title()),
         "submitted_on": long_date(case.created_at),
         "due_on": long_date(case.due_at) if case.due_at else "",
-        "requirements": list(case.service.requirements.all()),
-        "attachments": {a.requirement for a in case.attachments.all()},
+        "requirements": [
+            r
+            for r in case.service.requirements.all()
+            if not r.condition or condition_applies(r.condition, case.form_data or {})
+        ],
+        "attachments": {a.requirement for a in case.attachments.all()}
+        | {code for code, value in (case.form_data or {}).items() if value not in (None, "")},
     }
 
 

@@ -72,3 +72,10 @@ def test_the_card_preview_is_drawn_at_card_size(seeded):
     case = new_case("solok", "ktp-el")
     html = render_html(case, KINDS["ktp-el"])
     assert "width: 85.6mm; height: 53.98mm" in html
+
+
+def test_the_receipt_lists_only_the_requirements_that_apply(seeded):
+    case = new_case("solok", "ktp-el", reason="lost")
+    text = " ".join(text_of(render_pdf(case, "tanda-terima")).split())
+    assert "Surat Keterangan Hilang dari Polisi" in text
+    assert "Foto KTP-el yang rusak" not in text
