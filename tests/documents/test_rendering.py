@@ -53,7 +53,7 @@ def test_the_kk_lists_every_family_member(seeded):
 def test_the_receipt_holds_the_tracking_code_and_is_no_draft(seeded):
     case = new_case("waykanan", "kk-baru")
     text = text_of(render_pdf(case, "tanda-terima"))
-    assert case.code in text and "Tanda Terima" in text and "DRAF" not in text
+    assert case.code in text and "TANDA TERIMA" in text.upper() and "DRAF" not in text
 
 
 def test_missing_required_fields_stop_the_render_with_their_labels(seeded):
