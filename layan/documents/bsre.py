@@ -27,7 +27,7 @@ import segno
 from django.conf import settings
 
 from layan.documents.pki import WrongPassphrase
-from layan.documents.signing import SignatureFailed, Stamp, stamp_box
+from layan.documents.signing import SignatureFailed, Stamp, page_geometry, stamp_box
 
 logger = logging.getLogger(__name__)
 
@@ -118,10 +118,8 @@ class RemoteSigner:
         self.client = client
 
     def sign(self, pdf: bytes, stamp: Stamp, office) -> bytes:
-        page_index, (x1, y1, x2, y2) = stamp_box(pdf)
-        from layan.documents.signing import page_geometry
-
-        _count, _width, height = page_geometry(pdf)
+        count, width, height = page_geometry(pdf)
+        page_index, (x1, y1, x2, y2) = stamp_box(count, width)
         properties = {
             "tampilan": "VISIBLE",
             "imageBase64": base64.b64encode(stamp_image(stamp)).decode(),

@@ -138,17 +138,6 @@ def pack_pkcs12(
     )
 
 
-def open_pkcs12(data: bytes, passphrase: str):
-    """(key, certificate, chain) of the archive; :class:`WrongPassphrase` if it does not open."""
-    try:
-        key, cert, chain = pkcs12.load_key_and_certificates(data, (passphrase or "").encode())
-    except ValueError as exc:
-        raise WrongPassphrase("the passphrase does not open this key") from exc
-    if key is None or cert is None:
-        raise WrongPassphrase("the archive holds no key")
-    return key, cert, chain
-
-
 def save_ca(ca: CertificateAuthority, directory: Path) -> tuple[Path, Path]:
     """Write the CA certificate (public) and key (owner-only) into ``directory``."""
     directory.mkdir(parents=True, exist_ok=True)

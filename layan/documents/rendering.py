@@ -174,13 +174,22 @@ def context(case, kind: Kind, *, final: Final | None, signer: dict | None = None
         "place": re.sub(r"^(Kabupaten|Kota)\s+", "", (government_of(office)[11:]).title()),
         "submitted_on": long_date(case.created_at),
         "due_on": long_date(case.due_at) if case.due_at else "",
+        **(_received(case) if kind.code == RECEIPT else {}),
+    }
+
+
+def _received(case) -> dict:
+    """The receipt's list: the requirements that apply, and which of them came in (a file, or
+    a typed value). Only the receipt prints it, so signing does not pay for the queries."""
+    answers = case.form_data or {}
+    return {
         "requirements": [
             r
             for r in case.service.requirements.all()
-            if not r.condition or condition_applies(r.condition, case.form_data or {})
+            if not r.condition or condition_applies(r.condition, answers)
         ],
         "attachments": {a.requirement for a in case.attachments.all()}
-        | {code for code, value in (case.form_data or {}).items() if value not in (None, "")},
+        | {code for code, value in answers.items() if value not in (None, "")},
     }
 
 

@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from layan.cases import services as engine
 from layan.cases.models import Case
 from layan.core.errors import Conflict, Forbidden, Invalid, NotFound
-from layan.documents import signing
+from layan.documents import selectors, signing
 from layan.documents.kinds import Kind, kind_of
 from layan.documents.models import (
     Counter,
@@ -128,7 +128,10 @@ def sign_document(
     stored: list[str] = []
     try:
         with transaction.atomic():
-            case = engine._lock_open(code, expected_version)
+            # The checks above hold only for the version they read: a request that moved on
+            # meanwhile (a double submit) is a conflict, not a second signature.
+            expected = current.version if expected_version is None else expected_version
+            case = engine._lock_open(code, expected)
             document = _issue(case, key, signer, user, now, stored)
             engine.perform_action(
                 case, actor=actor, action=action, expected_version=case.version, now=now
@@ -209,20 +212,7 @@ def _issue(case: Case, key: SigningKey, signer, user, now: datetime, stored: lis
     document.issued_by = user
     document.save()
     Document.objects.filter(pk__in=previous).update(superseded_by=document)
-    engine._append(
-        case,
-        engine.Actor.staff(user),
-        "sign",
-        "document",
-        case.current_step.key,
-        case.current_step.key,
-        now,
-        "",
-        {"document": document.public_id, "number": number},
-        engine.acting_role(case.sop_version.parsed, case.step),
-    )
-    case.version += 1
-    case.save(update_fields=["version", "updated_at"])
+    _note(case, user, "sign", {"document": document.public_id, "number": number}, now)
     return document
 
 
@@ -267,14 +257,10 @@ def revoke(document: Document, *, user, reason: str, now: datetime | None = None
 
 
 def _lock_at(case: Case | str, work: str, user, expected_version: int | None) -> Case:
-    case = engine._lock_open(case, expected_version)
-    step = case.step
-    if step is None or step.document != work:
+    """Lock the request for the officer of its current step, which must do ``work``."""
+    case = engine._lock_for_step(case, engine.Actor.staff(user), expected_version)
+    if case.step.document != work:
         raise Conflict(_("The request is not at this step any more."), "step_moved")
-    definition = case.sop_version.parsed
-    role = engine.acting_role(definition, step)
-    if role not in engine.user_role_codes(user, case.office):
-        raise Forbidden(_("Only the officer of this step may record it."), "role_required")
     return case
 
 
@@ -355,9 +341,9 @@ def enter_register(case: Case, *, now: datetime | None = None) -> RegisterEntry:
     """The request's line in its service's register book for the year (once per request)."""
     now = now or timezone.now()
     with transaction.atomic():
+        handover = selectors.handover_of(case)
         existing = RegisterEntry.objects.filter(case=case).first()
         if existing is not None:
-            handover = Handover.objects.filter(case=case).first()
             if handover and handover.received_by and not existing.received_by:
                 existing.received_by = handover.received_by
                 existing.card_serial = handover.card_serial
@@ -365,19 +351,13 @@ def enter_register(case: Case, *, now: datetime | None = None) -> RegisterEntry:
             return existing
         year = timezone.localtime(now, case.office.tz).year
         number = next_number(f"register:{case.service_id}", year)
-        handover = Handover.objects.filter(case=case).first()
-        document = (
-            Document.objects.filter(case=case, status=Document.Status.ACTIVE)
-            .order_by("-issued_at")
-            .first()
-        )
         return RegisterEntry.objects.create(
             office_id=case.office_id,
             service_id=case.service_id,
             year=year,
             number=number,
             case=case,
-            document=document,
+            document=selectors.active_document(case),
             entered_at=now,
             applicant_name=case.applicant_name,
             applicant_nik=case.applicant_nik,
@@ -428,6 +408,7 @@ def deliver(document_id: int, *, now: datetime | None = None) -> list:
                     key=key,
                     case=case,
                     upload=document.file.name,
+                    # If the window has closed by the time it is sent: the link and PIN instead.
                     template_key="document_ready",
                     template_params=_grant_params(document, now),
                     now=now,
@@ -479,6 +460,7 @@ def redeem(token: str, pin: str, *, now: datetime | None = None) -> Document:
         if grant.failed_attempts >= settings.LAYAN_DOWNLOAD_PIN_TRIES:
             raise Conflict(_("Too many wrong PINs. Ask us for a new link on WhatsApp."), "locked")
         if not check_password((pin or "").strip(), grant.pin_hash):
+            # Counted, then raised after the block: raising inside it would roll the count back.
             DownloadGrant.objects.filter(pk=grant.pk).update(
                 failed_attempts=F("failed_attempts") + 1
             )

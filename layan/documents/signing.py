@@ -12,9 +12,6 @@ import io
 from dataclasses import dataclass
 from datetime import datetime
 
-from asn1crypto import x509 as asn1_x509
-from cryptography import x509
-from cryptography.hazmat.primitives import serialization
 from pyhanko.keys import load_certs_from_pemder_data
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.layout import AxisAlignment, Margins, SimpleBoxLayoutRule
@@ -26,9 +23,8 @@ from pyhanko.sign.signers.pdf_cms import SimpleSigner
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.stamp import QRStampStyle
 from pyhanko_certvalidator import ValidationContext
-from pyhanko_certvalidator.registry import SimpleCertificateStore
 
-from layan.documents.pki import open_pkcs12
+from layan.documents.pki import WrongPassphrase
 
 FIELD_NAME = "TTE"
 # Bottom right of an A4 page (portrait or landscape), in PDF points from the bottom left.
@@ -66,20 +62,12 @@ class Validation:
         return self.signed and self.intact and self.valid and self.trusted
 
 
-def _asn1(cert: x509.Certificate) -> asn1_x509.Certificate:
-    return asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
-
-
 def local_signer(pkcs12_data: bytes, passphrase: str) -> SimpleSigner:
     """A pyHanko signer from the stored archive; :class:`WrongPassphrase` if it does not open."""
-    key, cert, chain = open_pkcs12(pkcs12_data, passphrase)
-    from pyhanko.keys.internal import translate_pyca_cryptography_key_to_asn1
-
-    return SimpleSigner(
-        signing_cert=_asn1(cert),
-        signing_key=translate_pyca_cryptography_key_to_asn1(key),
-        cert_registry=SimpleCertificateStore.from_certs([_asn1(c) for c in chain]),
-    )
+    try:
+        return SimpleSigner.load_pkcs12_data(pkcs12_data, [], (passphrase or "").encode())
+    except ValueError as exc:  # pyHanko's answer to an archive that does not open
+        raise WrongPassphrase("the passphrase does not open this key") from exc
 
 
 class LocalSigner:
@@ -125,9 +113,9 @@ def page_geometry(pdf: bytes) -> tuple[int, float, float]:
     return count, float(box[2]), float(box[3])
 
 
-def stamp_box(pdf: bytes) -> tuple[int, tuple[float, float, float, float]]:
-    """Where the signature stamp goes: (page index, box) at the bottom right of the last page."""
-    count, width, _height = page_geometry(pdf)
+def stamp_box(count: int, width: float) -> tuple[int, tuple[float, float, float, float]]:
+    """Where the signature stamp goes: (page index, box) at the bottom right of the last page
+    of a document with ``count`` pages, the last ``width`` points wide."""
     x2 = width - STAMP_MARGIN
     return count - 1, (x2 - STAMP_WIDTH, STAMP_MARGIN, x2, STAMP_MARGIN + STAMP_HEIGHT)
 
@@ -146,7 +134,7 @@ def sign_pdf(
     """``pdf`` with a PAdES signature and a visible stamp (default: bottom right of the last
     page, with the QR to ``stamp.url``; with ``image``, that picture is the stamp instead)."""
     try:
-        page_index, box = placement or stamp_box(pdf)
+        page_index, box = placement or stamp_box(*page_geometry(pdf)[:2])
         writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
         field_spec = fields.SigFieldSpec(FIELD_NAME, on_page=page_index, box=box)
         meta = signers.PdfSignatureMetadata(

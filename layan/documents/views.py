@@ -21,6 +21,17 @@ from layan.documents import selectors, services, signing
 from layan.documents.keys import trust_roots_pem
 
 MAX_UPLOAD = 16 * 1024 * 1024
+PDF_POLICY = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'self'"
+
+
+def pdf_response(data: bytes, filename: str, *, download: bool = False) -> HttpResponse:
+    """A PDF (a document's personal data): never cached, and locked down if opened inline."""
+    response = HttpResponse(data, content_type="application/pdf")
+    disposition = "attachment" if download else "inline"
+    response["Content-Disposition"] = f'{disposition}; filename="{filename}"'
+    response["Content-Security-Policy"] = PDF_POLICY
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 def _limited(request, bucket: str) -> bool:
@@ -82,8 +93,5 @@ def download(request, token: str):
             error = str(exc)
         else:
             with document.file.open("rb") as handle:
-                response = HttpResponse(handle.read(), content_type="application/pdf")
-            response["Content-Disposition"] = f'attachment; filename="{document.number}.pdf"'
-            response["Cache-Control"] = "private, no-store"
-            return response
+                return pdf_response(handle.read(), f"{document.number}.pdf", download=True)
     return render(request, "documents/download.html", {"error": error}, status=200)

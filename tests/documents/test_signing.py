@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 
 import pytest
+from django.db.models import F
 from pyhanko.pdf_utils.reader import PdfFileReader
 
 from layan.cases.models import Status
@@ -107,3 +108,25 @@ def test_signing_again_supersedes_and_revoking_needs_a_reason(balangan_at_signin
     revoke(second, user=officer("balangan"), reason="Salah tulis nama")
     second.refresh_from_db()
     assert second.status == Document.Status.REVOKED and second.revoked_reason
+
+
+def test_a_request_that_moves_while_the_key_is_opened_is_a_conflict_not_a_signature(
+    balangan_at_signing, monkeypatch
+):
+    """A double submit: the request changed between the checks and the lock."""
+    from layan.cases.models import Case
+    from layan.core.errors import Conflict
+    from layan.documents import services
+
+    real = services._signer_for
+
+    def meanwhile(key, passphrase):
+        signer = real(key, passphrase)
+        Case.objects.filter(pk=balangan_at_signing.pk).update(version=F("version") + 1)
+        return signer
+
+    monkeypatch.setattr(services, "_signer_for", meanwhile)
+    with pytest.raises(Conflict) as error:
+        _sign(balangan_at_signing)
+    assert error.value.code == "stale"
+    assert not Document.objects.exists()

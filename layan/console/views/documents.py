@@ -26,17 +26,7 @@ from layan.documents import exports, selectors
 from layan.documents import services as documents
 from layan.documents.models import Document
 from layan.documents.rendering import render_pdf
-
-PDF_POLICY = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'self'"
-
-
-def _pdf(data: bytes, filename: str, *, download: bool = False) -> HttpResponse:
-    response = HttpResponse(data, content_type="application/pdf")
-    disposition = "attachment" if download else "inline"
-    response["Content-Disposition"] = f'{disposition}; filename="{filename}"'
-    response["Content-Security-Policy"] = PDF_POLICY
-    response["Cache-Control"] = "private, no-store"
-    return response
+from layan.documents.views import pdf_response
 
 
 @staff_view
@@ -50,13 +40,13 @@ def draft(request, code: str):
         return back_to_case(case.code, "documents")
     record_access(case, user=request.user, kind=CaseAccess.Kind.FILE, detail="draft",
                   ip=client_ip(request))  # fmt: skip
-    return _pdf(data, f"draf-{case.code}.pdf")
+    return pdf_response(data, f"draf-{case.code}.pdf")
 
 
 @staff_view
 def receipt(request, code: str):
     case = _case(request, code)
-    return _pdf(render_pdf(case, "tanda-terima"), f"tanda-terima-{case.code}.pdf")
+    return pdf_response(render_pdf(case, "tanda-terima"), f"tanda-terima-{case.code}.pdf")
 
 
 @staff_view
@@ -68,7 +58,7 @@ def issued(request, code: str, public_id: str):
     record_access(case, user=request.user, kind=CaseAccess.Kind.FILE,
                   detail=f"document {document.number}", ip=client_ip(request))  # fmt: skip
     with document.file.open("rb") as handle:
-        return _pdf(handle.read(), f"{document.number}.pdf")
+        return pdf_response(handle.read(), f"{document.number}.pdf")
 
 
 @sensitive_post_parameters("passphrase")
@@ -177,5 +167,5 @@ def register_export(request, fmt: str):
         response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
         return response
     if fmt == "pdf":
-        return _pdf(exports.register_pdf(office, service, year, entries), f"{name}.pdf")
+        return pdf_response(exports.register_pdf(office, service, year, entries), f"{name}.pdf")
     raise Http404(_("Unknown format."))
