@@ -121,7 +121,10 @@ def test_a_balangan_request_is_signed_by_the_kadis_and_the_resident_gets_a_verif
             pdf = resident.http.get(item["url"]).content
             assert pdf.startswith(b"%PDF")
             text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
-            url = re.search(r"(http://127\.0\.0\.1:\d+/v/[a-z2-7]+)", text).group(1)
+            # The address may be wrapped over two lines of the footer: read it without breaks.
+            found = re.search(r"(http://127\.0\.0\.1:\d+/v/[a-z2-7]{26})", re.sub(r"\s+", "", text))
+            assert found, text
+            url = found.group(1)
             assert url.startswith(demo.base)
 
             page.goto(url)
