@@ -38,7 +38,7 @@ def setup(data_dir: str) -> None:
     from django.core.management import call_command
 
     call_command("migrate", interactive=False, verbosity=0)
-    from layan.core.demo import create_demo_staff, create_demo_teams, load_presets
+    from layan.demo.loader import create_demo_staff, create_demo_teams, load_presets
 
     load_presets()
     create_demo_staff("bench-pass-123")

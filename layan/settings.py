@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "layan.api",
     "layan.documents",
     "layan.console",
+    "layan.demo",
 ]
 
 MIDDLEWARE = [
@@ -263,6 +264,9 @@ LAYAN_BSRE_USER = os.environ.get("LAYAN_BSRE_USER", "")
 LAYAN_BSRE_PASSWORD = os.environ.get("LAYAN_BSRE_PASSWORD", "")
 LAYAN_DOWNLOAD_HOURS = int(os.environ.get("LAYAN_DOWNLOAD_HOURS", "72"))
 LAYAN_DOWNLOAD_PIN_TRIES = int(os.environ.get("LAYAN_DOWNLOAD_PIN_TRIES", "5"))
+# Reverse proxies in front of Layan (nginx): the client's address is then read from the
+# X-Forwarded-For they set (layan.core.http.client_address); 0 trusts no such header.
+LAYAN_TRUSTED_PROXIES = int(os.environ.get("LAYAN_TRUSTED_PROXIES", "0"))
 # Public verification page: at most this many look-ups per address per minute.
 LAYAN_VERIFY_PER_MINUTE = int(os.environ.get("LAYAN_VERIFY_PER_MINUTE", "30"))
 if os.environ.get("LAYAN_TEMPLATE_DIR"):

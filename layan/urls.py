@@ -4,9 +4,10 @@ from django.urls import include, path
 
 from layan.api.v1 import api
 from layan.core import views
+from layan.offices import views as offices_views
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", offices_views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("api/", api.urls),
     path("admin/", admin.site.urls),

@@ -1,16 +1,12 @@
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-
-SHARED = Path(__file__).resolve().parents[2] / "shared"
 
 
 @pytest.fixture
 def presets(db):
     """Every seed office with its SOP presets, services and one demo user per role."""
-    from layan.core.demo import create_demo_staff, load_presets
+    from layan.demo.loader import create_demo_staff, load_presets
 
     load_presets()
     create_demo_staff("demo-pass-123")

@@ -102,7 +102,9 @@ class CaseIn(Schema):
     applicant_name: str
     applicant_nik: str = ""
     applicant_phone: str = ""
-    submitter_kind: str = "staff"
+    submitter_kind: str | None = Field(
+        None, description="applicant, field_officer, third_party or staff; derived when left out"
+    )
     submitter_name: str = ""
     submitter_phone: str = ""
     form_data: dict[str, Any] = {}

@@ -23,6 +23,8 @@ from layan.cases import selectors, services
 from layan.cases.models import Case
 from layan.cases.services import Actor
 from layan.core.errors import LayanError, NotFound
+from layan.core.http import client_address
+from layan.documents.services import sign_document
 from layan.offices.models import Channel, Office, Service
 from layan.sop.definition import SopDefinition, Step, resolve_target
 
@@ -51,7 +53,7 @@ api = NinjaAPI(
     docs_url="/docs",
     openapi_url="/openapi.json",
 )
-ERRORS = {403: s.ErrorOut, 404: s.ErrorOut, 409: s.ErrorOut, 422: s.ErrorOut}
+ERRORS = {403: s.ErrorOut, 404: s.ErrorOut, 409: s.ErrorOut, 422: s.ErrorOut, 503: s.ErrorOut}
 
 
 def _error(request, status: int, code: str, message: str, details=None):
@@ -341,9 +343,7 @@ def get_case(request, code: str):
     """One request with its events, due times and the actions the caller may take (the opening
     is written to the office's access log)."""
     case = selectors.case_for(request.user, code)
-    services.record_access(
-        case, user=request.user, kind="api", ip=request.META.get("REMOTE_ADDR") or None
-    )
+    services.record_access(case, user=request.user, kind="api", ip=client_address(request))
     return _detail(case, request.user)
 
 
@@ -378,8 +378,6 @@ def sign_case(request, code: str, payload: s.SignIn):
     """The head of office signs the request's document at its signing step (PAdES, with the
     key unlocked by the passphrase), and the step goes forward. 422 ``wrong_passphrase`` signs
     nothing. The passphrase is not stored or logged."""
-    from layan.documents.services import sign_document
-
     case = selectors.case_for(request.user, code)
     sign_document(
         case, user=request.user, passphrase=payload.passphrase, expected_version=payload.version

@@ -1,7 +1,7 @@
 from django import forms
 from django.contrib import admin
 
-from layan.bot import texts
+from layan.bot import wording
 from layan.bot.models import BotText, CaseContact, SurveyResponse
 
 
@@ -15,8 +15,8 @@ class BotTextForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         choices = []
-        for key in texts.text_keys():
-            default = texts.catalogue()["texts"][key]["id"]
+        for key in wording.text_keys():
+            default = wording.catalogue()["texts"][key]["id"]
             if isinstance(default, str):
                 choices.append((key, f"{key} — {default[:60]}"))
         self.fields["key"].choices = choices

@@ -22,30 +22,27 @@ from datetime import date
 from typing import Any
 
 from django.db import transaction
-from django.utils.translation import gettext as _
 
 from layan.bot import menu, selectors
 from layan.bot.models import CaseContact
 from layan.bot.turn import Turn, normalize_phone
 from layan.cases.codes import normalize_code
-from layan.cases.models import Attachment, Case, SubmitterKind
-from layan.cases.services import Actor, flag_case, submit_case
+from layan.cases.models import Attachment, Case
+from layan.cases.services import Actor, submit_case
 from layan.core.errors import LayanError
 from layan.offices.catalogue import condition_applies, question_choices
 from layan.offices.models import Requirement, Service
-from layan.registry.nik import NikError, parse_nik
-from layan.registry.regions import district_known
+from layan.registry.names import PersonNameError, clean_person_name
+from layan.registry.nik import NikError, clean_nik, parse_nik
 from layan.whatsapp.builders import Option
 from layan.whatsapp.models import Conversation, Identity, MediaFile
 
 logger = logging.getLogger(__name__)
 
-FLAG_NIK_REGION = "nik_region_unknown"
 MAX_TEXT = 1000
 FILE_KINDS = (Requirement.Kind.PHOTO, Requirement.Kind.DOCUMENT)
 # NIK requirements that are the applicant's own NIK: answered by the NIK asked at the start.
 APPLICANT_NIK = ("nik", "nik_pemohon")
-_LETTER = re.compile(r"[^\W\d_]", re.UNICODE)
 
 
 # --------------------------------------------------------------------------- entry points
@@ -309,18 +306,12 @@ def _receive_who(turn: Turn, service: Service, field: str) -> bool:
     return True
 
 
-def clean_name(text: str) -> str | None:
-    name = " ".join((text or "").split())
-    if not 2 <= len(name) <= 120 or not _LETTER.search(name) or "*" in name:
-        return None
-    return name
-
-
 def _receive_name(turn: Turn, service: Service, field: str) -> bool:
     if not _typed(turn, service, field, turn.t("ask_name")):
         return False
-    name = clean_name(turn.text)
-    if name is None:
+    try:
+        name = clean_person_name(turn.text)  # the engine's rule, told in the bot's words
+    except PersonNameError:
         return _reprompt(turn, service, field, turn.t("name_invalid"))
     _data(turn)["name"] = name
     return True
@@ -328,23 +319,19 @@ def _receive_name(turn: Turn, service: Service, field: str) -> bool:
 
 def nik_error(turn: Turn, error: NikError, raw: str) -> str:
     """The resident's explanation of what is wrong with a NIK (texts are data, by error code)."""
-    from layan.registry.nik import clean_nik
-
     value = clean_nik(raw)
     params = {"count": len(value), "month": value[8:10], "digits": value[6:12]}
     return turn.t(error.code, **params)
 
 
 def _check_nik(turn: Turn, service: Service, field: str) -> str | None:
+    """The NIK typed, checked at once so the resident can correct it (the engine checks it
+    again at submission, and flags an unknown region)."""
     try:
         nik = parse_nik(turn.text)
     except NikError as exc:
         _reprompt(turn, service, field, nik_error(turn, exc, turn.text))
         return None
-    if district_known(nik.region) is False:
-        flags = _data(turn).setdefault("region_flags", [])
-        if nik.value not in flags:
-            flags.append(nik.value)
     return nik.value
 
 
@@ -502,20 +489,6 @@ def _receive_confirm(turn: Turn, service: Service, field: str) -> bool:
 # --------------------------------------------------------------------------- submission
 
 
-def _submitter_kind(service: Service, data: dict[str, Any]) -> str:
-    if data.get("who") != "other":
-        return SubmitterKind.APPLICANT
-    version = service.sop.current_version
-    definition = version.parsed if version else None
-    # A flow that starts with a staff intake step (the field officer's visit) is applied for by
-    # that officer on the service phone (seed 004); anyone else applying for someone is a
-    # third-party reporter.
-    first = definition.first_step if definition is not None else None
-    if first is not None and first.intake and definition.role(first.role).kind == "staff":
-        return SubmitterKind.FIELD_OFFICER
-    return SubmitterKind.THIRD_PARTY
-
-
 def submit(turn: Turn, service: Service) -> Case | None:
     t = turn.t
     data = _data(turn)
@@ -536,7 +509,7 @@ def submit(turn: Turn, service: Service) -> Case | None:
                 applicant_name=data["name"],
                 applicant_nik=data.get("nik", ""),
                 applicant_phone=data.get("phone", "") if on_behalf else own_phone,
-                submitter_kind=_submitter_kind(service, data),
+                on_behalf=on_behalf,
                 submitter_name=identity.name if on_behalf else "",
                 submitter_phone=own_phone if on_behalf else "",
                 form_data=form_data,
@@ -546,13 +519,6 @@ def submit(turn: Turn, service: Service) -> Case | None:
             link(case, turn.conversation, CaseContact.Kind.SUBMITTER)
             if on_behalf and data.get("phone"):
                 link(case, conversation_for_phone(turn.channel, data["phone"]), "applicant")
-            for nik in data.get("region_flags", []):
-                region = f"{nik[:2]}.{nik[2:4]}.{nik[4:6]}"
-                note = _(
-                    "NIK %(nik)s: district %(region)s is not in the Kemendagri region table; "
-                    "check it against the applicant's documents."
-                ) % {"nik": nik, "region": region}
-                flag_case(case, FLAG_NIK_REGION, note, now=turn.now)
     except LayanError as exc:
         logger.info("application refused: %s", exc)
         turn.reset()

@@ -9,6 +9,9 @@ class Config(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from layan.bot import notices
+        # Imported here, as Django asks: the app registry must be ready before models load.
+        from layan.bot import engine, notices  # noqa: F401 - notices connects its receivers
+        from layan.whatsapp import inbox
 
-        notices.connect()
+        # The transport hands every resident's message to the bot without importing it.
+        inbox.set_message_handler(engine.handle)

@@ -32,6 +32,7 @@ from layan.bot import apply, documents, menu, selectors, survey, tracking
 from layan.bot.services import hand_over_text
 from layan.bot.texts import Texts
 from layan.bot.turn import Turn
+from layan.bot.wording import normalize
 from layan.cases.codes import normalize_code
 from layan.whatsapp import builders, outbox
 from layan.whatsapp.models import Conversation, InboundMessage, MediaFile
@@ -227,8 +228,6 @@ def _digest(contents: list[dict]) -> str:
 
 def _said(message: InboundMessage) -> str:
     """What the resident sent, for recognising a repeat ("halo" twenty times)."""
-    from layan.bot.texts import normalize
-
     return f"{message.kind}:{message.reply_id}:{normalize(message.text)}"[:200]
 
 

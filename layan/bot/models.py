@@ -5,9 +5,12 @@ The conversation state itself lives on :class:`layan.whatsapp.models.Conversatio
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+
+from layan.bot.wording import check_override
 
 
 class BotText(models.Model):
@@ -37,12 +40,8 @@ class BotText(models.Model):
         return f"{self.key} ({self.language})"
 
     def clean(self) -> None:
-        from django.core.exceptions import ValidationError
-
-        from layan.bot import texts
-
         try:
-            texts.check_override(self.key, self.text)
+            check_override(self.key, self.text)
         except ValueError as exc:
             raise ValidationError({"text": str(exc)}) from exc
 

@@ -1,143 +1,113 @@
-"""Notices to residents when their request moves: written into the outbox in the same
-transaction as the engine's event, so a notice exists exactly when the change was committed.
+"""Notices to residents when their request moves, as receivers of the engine's events.
+
+Each notice is written into the durable outbox inside the officer's transaction, in a savepoint
+of its own per conversation (``isolated`` and ``contained`` of :mod:`layan.core.events`): a
+notice exists exactly when the change was committed, and a notice that cannot be written (a
+missing template, a bug) is logged and leaves the officer's action and the other notices
+standing. Sending happens later, from the outbox.
 
 Which events are told, and how:
 
-- entering a step the SOP marks visible to the applicant: the step's text and the expected
-  finish (``status_update`` template outside the 24-hour window); a step marked
-  ``notice: result`` tells the result is ready: a pickup notice or a post notice with what to
-  bring, by the service's delivery;
-- an officer asking for documents: the note and the missing items (``documents_needed``), and
-  the conversation starts collecting them;
+- entering a step the SOP marks visible to the applicant, by a forward action, an escalation or
+  an automatic step: the step's text and the expected finish (``status_update`` template outside
+  the 24-hour window); a step marked ``notice: result`` tells the result is ready: a pickup
+  notice or a post notice with what to bring, by the service's delivery;
+- an officer asking for documents: the note and the missing items (``documents_needed``), and,
+  after the commit, the conversation starts collecting them;
 - rejection with the reason (``rejected``); completion (``completed``), then the survey
   invitation; for a complaint, the answer (``complaint_answer``).
 
 Not told: the submission and intake (the bot answers those itself), returns between officers,
 entering an automatic step (it is left at once), claims, releases, flags and alerts.
+
+A message WhatsApp cannot deliver flags its request for staff (the outbox announces it).
 """
 
 from __future__ import annotations
 
-import logging
+from collections.abc import Callable
 from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models.signals import post_save
+from django.dispatch import receiver
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext_lazy as _
 
 from layan.bot import documents, tracking
 from layan.bot.models import CaseContact
 from layan.bot.selectors import ACTING, documents_request, rated
 from layan.bot.texts import Texts
 from layan.bot.turn import BOOKKEEPING, format_datetime, office_hours
-from layan.cases.models import Case, CaseEvent, Status
+from layan.cases import events, flags
+from layan.cases.models import Case, CaseEvent, EventKind
+from layan.cases.services import flag_case
+from layan.core.events import after_commit, contained, isolated
 from layan.offices.catalogue import condition_applies
-from layan.sop.definition import END
+from layan.sop.definition import FORWARD_KINDS, ActionKind, Step
 from layan.whatsapp import builders, outbox
+from layan.whatsapp import events as whatsapp_events
 from layan.whatsapp.builders import Option
-from layan.whatsapp.models import Conversation
+from layan.whatsapp.models import Conversation, OutboxMessage
 
-logger = logging.getLogger(__name__)
+# The moves into a visible step that are told (a return between officers is not).
+TOLD_MOVES = (*FORWARD_KINDS, ActionKind.ESCALATE, EventKind.AUTO)
 
-STEP_KINDS = ("complete", "approve", "escalate")
-SILENT = ("submit", "intake", "claim", "release", "flag", "alert", "resume", "return")
-
-
-def connect() -> None:
-    post_save.connect(_on_event_saved, sender=CaseEvent, dispatch_uid="bot-notices")
-
-
-def _on_event_saved(sender, instance: CaseEvent, created: bool, **kwargs) -> None:
-    if created and not kwargs.get("raw"):
-        on_event(instance)
+UNDELIVERABLE = flags.register(
+    "undeliverable",
+    _("Message undeliverable"),
+    help=_("WhatsApp could not deliver a message to the applicant: contact them another way."),
+)
 
 
-def on_event(event: CaseEvent) -> None:
-    if event.kind in SILENT:
-        return
-    contacts = list(
-        CaseContact.objects.filter(case_id=event.case_id, kind__in=ACTING).select_related(
-            "conversation__channel__office", "conversation__identity"
-        )
+def _conversations(case: Case) -> list[Conversation]:
+    """The conversations that hear about ``case``: the one it was applied from, the
+    applicant's own (not those that only follow it)."""
+    contacts = CaseContact.objects.filter(case=case, kind__in=ACTING).select_related(
+        "conversation__channel__office", "conversation__identity"
     )
-    if not contacts:
-        return
-    # The engine saves the request after appending its event: read the request for what does not
-    # change here (service, office, answers) and take status and due times from the event.
-    case = (
-        Case.objects.select_related("service", "office", "sop_version")
-        .filter(pk=event.case_id)
-        .first()
-    )
-    for contact in contacts:
-        try:
-            _notify(case, event, contact.conversation)
-        except LookupError:
-            # The office lacks a template: the officer's action stands, the gap is logged.
-            logger.exception("no template for a notice on %s", case.code)
+    return [contact.conversation for contact in contacts]
 
 
-def _notify(case: Case, event: CaseEvent, conversation: Conversation) -> None:
-    t = Texts.of(conversation, case.office_id)
-    key = f"notice:{event.pk}:{conversation.pk}"
-    service = case.service
+class Notice:
+    """One notice of ``event`` to one conversation, in its language."""
 
-    def send(text: str, template: str, params: list[str]) -> None:
+    def __init__(self, case: Case, event: CaseEvent, conversation: Conversation):
+        self.case, self.event, self.conversation = case, event, conversation
+        self.t = Texts.of(conversation, case.office_id)
+
+    def send(self, text: str, template: str, params: list[str]) -> None:
         outbox.notify(
-            conversation=conversation,
-            key=key,
+            conversation=self.conversation,
+            key=f"notice:{self.event.pk}:{self.conversation.pk}",
             text=text,
             template_key=template,
             template_params=params,
-            case=case,
-            now=event.at,
+            case=self.case,
+            now=self.event.at,
         )
 
-    due = format_datetime(t, case.office, event.due_at)
-    if event.kind == "request_documents":
-        items = tracking.missing_items(case, event, fallback=t("notice_docs_see_note"))
-        note = event.note or "-"
-        send(
-            t("notice_docs", code=case.code, note=note, items=items),
-            "documents_needed",
-            [case.code, f"{items}. {note}" if items != note else items],
-        )
-        # After the officer's transaction: the conversation is locked after the request, never
-        # while it is (the bot locks the conversation first, then the request).
-        conversation_id, case_id, event_id = conversation.pk, case.pk, event.pk
-        transaction.on_commit(lambda: _await_documents(conversation_id, case_id, event_id))
+
+def _each(case: Case, event: CaseEvent, tell: Callable[[Notice], None]) -> None:
+    """``tell`` each conversation that hears about ``case``, each in a savepoint of its own."""
+    for conversation in _conversations(case):
+        with contained(f"the notice of {case.code} to conversation {conversation.pk}"):
+            tell(Notice(case, event, conversation))
+
+
+@receiver(events.step_entered, dispatch_uid="bot-notice-step")
+@isolated
+def tell_step(sender, case: Case, event: CaseEvent, step: Step, **kwargs) -> None:
+    if event.kind not in TOLD_MOVES or event.to_step == event.from_step:
         return
-    if event.kind == "reject":
-        send(
-            t("notice_rejected", code=case.code, reason=event.note),
-            "rejected",
-            [case.code, event.note],
-        )
+    if not step.visible or step.auto:
         return
-    if event.to_step == END and event.status == Status.COMPLETED:
-        if service.is_complaint:
-            answer = event.note or case.form_data.get("answer") or _last_note(case)
-            send(
-                t("notice_complaint_answer", code=case.code, answer=answer),
-                "complaint_answer",
-                [case.code, answer],
-            )
-        else:
-            send(
-                t("notice_completed", code=case.code, service=service.name),
-                "completed",
-                [case.code],
-            )
-        _invite_survey(conversation, case, t, event)
-        return
-    if event.kind not in STEP_KINDS and event.kind != "auto":
-        return
-    if not event.to_step or event.to_step in (END, event.from_step):
-        return
-    step = case.sop_version.parsed.step(event.to_step)
-    if step is None or not step.visible or step.auto:
-        return
+    _each(case, event, lambda notice: _step_notice(notice, step))
+
+
+def _step_notice(notice: Notice, step: Step) -> None:
+    case, event, t = notice.case, notice.event, notice.t
+    service = case.service
     if step.notice == "result" and service.delivery in ("pickup", "post"):
         bring = bring_list(case) or t("bring_default")
         if service.delivery == "pickup":
@@ -148,38 +118,47 @@ def _notify(case: Case, event: CaseEvent, conversation: Conversation) -> None:
                 hours=office_hours(t, case.office),
                 bring=bring,
             )
-            send(text, "ready_for_pickup", [case.code, service.output, bring])
+            notice.send(text, "ready_for_pickup", [case.code, service.output, bring])
         else:
             text = t("notice_post", output=service.output, code=case.code, bring=bring)
-            send(text, "status_update", [case.code, text])
+            notice.send(text, "status_update", [case.code, text])
         return
+    due = format_datetime(t, case.office, event.due_at)
     text = step.applicant_text or t("status_processing")
-    send(
+    notice.send(
         t("notice_status", code=case.code, service=service.name, text=text, due=due),
         "status_update",
         [case.code, f"{text} {t('status_due', due=due)}."],
     )
 
 
-def bring_list(case: Case) -> str:
-    """What the resident brings when the card is handed over, from the service data."""
-    answers = case.form_data or {}
-    items = [
-        item["label"]
-        for item in case.service.bring_on_pickup or []
-        if condition_applies(item.get("when"), answers) or not item.get("when")
-    ]
-    return ", ".join(items)
+@receiver(events.documents_requested, dispatch_uid="bot-notice-documents")
+@isolated
+def tell_documents_needed(sender, case: Case, event: CaseEvent, **kwargs) -> None:
+    def tell(notice: Notice) -> None:
+        items = tracking.missing_items(case, event, fallback=notice.t("notice_docs_see_note"))
+        note = event.note or "-"
+        notice.send(
+            notice.t("notice_docs", code=case.code, note=note, items=items),
+            "documents_needed",
+            [case.code, f"{items}. {note}" if items != note else items],
+        )
+
+    _each(case, event, tell)
 
 
-def _last_note(case: Case) -> str:
-    event = case.events.exclude(note="").order_by("-seq").first()
-    return event.note if event else "-"
+@receiver(events.documents_requested, dispatch_uid="bot-await-documents")
+@after_commit
+def await_documents(sender, case: Case, event: CaseEvent, **kwargs) -> None:
+    """Make the resident's next file an answer to this request, unless they are busy with
+    something else (the menu then offers "Kirim berkas"). After the officer's transaction: the
+    conversation is locked after the request, never while it is (the bot locks the
+    conversation first, then the request)."""
+    for conversation in _conversations(case):
+        _await_documents(conversation.pk, case.pk, event.pk)
 
 
 def _await_documents(conversation_id: int, case_id: int, event_id: int) -> None:
-    """Make the resident's next file an answer to this request, unless they are busy with
-    something else (the menu then offers "Kirim berkas")."""
     with transaction.atomic():
         locked = Conversation.objects.select_for_update(of=("self",)).get(pk=conversation_id)
         case = Case.objects.get(pk=case_id)
@@ -201,7 +180,62 @@ def _await_documents(conversation_id: int, case_id: int, event_id: int) -> None:
         locked.save(update_fields=["state", "updated_at"])
 
 
-def _invite_survey(conversation: Conversation, case: Case, t: Texts, event: CaseEvent) -> None:
+@receiver(events.request_rejected, dispatch_uid="bot-notice-rejected")
+@isolated
+def tell_rejected(sender, case: Case, event: CaseEvent, **kwargs) -> None:
+    def tell(notice: Notice) -> None:
+        notice.send(
+            notice.t("notice_rejected", code=case.code, reason=event.note),
+            "rejected",
+            [case.code, event.note],
+        )
+
+    _each(case, event, tell)
+
+
+@receiver(events.request_completed, dispatch_uid="bot-notice-completed")
+@isolated
+def tell_completed(sender, case: Case, event: CaseEvent, **kwargs) -> None:
+    service = case.service
+
+    def tell(notice: Notice) -> None:
+        t = notice.t
+        if service.is_complaint:
+            answer = event.note or case.form_data.get("answer") or _last_note(case)
+            notice.send(
+                t("notice_complaint_answer", code=case.code, answer=answer),
+                "complaint_answer",
+                [case.code, answer],
+            )
+        else:
+            notice.send(
+                t("notice_completed", code=case.code, service=service.name),
+                "completed",
+                [case.code],
+            )
+        _invite_survey(notice)
+
+    _each(case, event, tell)
+
+
+def bring_list(case: Case) -> str:
+    """What the resident brings when the card is handed over, from the service data."""
+    answers = case.form_data or {}
+    items = [
+        item["label"]
+        for item in case.service.bring_on_pickup or []
+        if condition_applies(item.get("when"), answers) or not item.get("when")
+    ]
+    return ", ".join(items)
+
+
+def _last_note(case: Case) -> str:
+    event = case.events.exclude(note="").order_by("-seq").first()
+    return event.note if event else "-"
+
+
+def _invite_survey(notice: Notice) -> None:
+    case, conversation, t = notice.case, notice.conversation, notice.t
     if rated(case):
         return
     outbox.notify(
@@ -217,5 +251,18 @@ def _invite_survey(conversation: Conversation, case: Case, t: Texts, event: Case
         template_key="survey_invite",
         template_params=[case.code],
         case=case,
-        now=event.at,
+        now=notice.event.at,
     )
+
+
+@receiver(whatsapp_events.message_undeliverable, dispatch_uid="bot-flag-undeliverable")
+def flag_undeliverable(sender, message: OutboxMessage, at, **kwargs) -> None:
+    """Part of the outbox's transaction: the message is marked undeliverable and its request
+    flagged together."""
+    if message.case_id:
+        flag_case(
+            message.case_id,
+            UNDELIVERABLE,
+            _("WhatsApp could not deliver a message to the applicant; contact them another way."),
+            now=at,
+        )

@@ -6,12 +6,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db.models import QuerySet
 
 from layan.bot.models import SKM_ELEMENTS, CaseContact, SurveyResponse
-from layan.cases.models import Case, CaseEvent, Status
+from layan.cases.models import BOOKKEEPING_KINDS, Case, CaseEvent, Status
+from layan.cases.selectors import offices_of
 from layan.offices.models import Channel, Office, Service
-from layan.whatsapp.models import Conversation
+from layan.whatsapp.models import Conversation, InboundMessage, MessageTemplate, OutboxMessage
 
 SURVEY_WITHIN = timedelta(days=30)
 
@@ -95,9 +97,9 @@ def documents_request(case: Case) -> CaseEvent | None:
     """The officer's request for documents the case is waiting on, if that is what it waits on."""
     if case.status != Status.WAITING_APPLICANT:
         return None
-    last = case.events.exclude(kind__in=("flag", "alert", "claim", "release")).order_by("-seq")
+    last = case.events.exclude(kind__in=BOOKKEEPING_KINDS).order_by("-seq")
     event = last.first()
-    if event is None or event.kind != "request_documents":
+    if event is None or event.kind != CaseEvent.Kind.REQUEST_DOCUMENTS:
         return None
     return event
 
@@ -160,8 +162,6 @@ def satisfaction_index(responses: QuerySet[SurveyResponse]) -> SatisfactionIndex
 
 def conversations_for(user) -> QuerySet[Conversation]:
     """Conversations of the offices where ``user`` holds a staff role."""
-    from layan.cases.selectors import offices_of
-
     return Conversation.objects.filter(channel__office__in=offices_of(user)).select_related(
         "channel__office", "identity"
     )
@@ -170,8 +170,6 @@ def conversations_for(user) -> QuerySet[Conversation]:
 def handed_over_conversations(user, now: datetime) -> QuerySet[Conversation]:
     """Conversations of ``user``'s offices handed to an officer and not yet timed out, oldest
     handover first (the staff inbox)."""
-    from django.conf import settings
-
     since = now - timedelta(seconds=settings.BOT_HANDOVER_TIMEOUT)
     return conversations_for(user).filter(handed_over_at__gte=since).order_by("handed_over_at")
 
@@ -179,8 +177,6 @@ def handed_over_conversations(user, now: datetime) -> QuerySet[Conversation]:
 def chat_messages(conversation: Conversation, *, limit: int = 100) -> list[dict]:
     """The latest messages both ways, oldest first: what the resident sent and what was sent to
     them (text, or the template's rendered text)."""
-    from layan.whatsapp.models import InboundMessage, MessageTemplate, OutboxMessage
-
     inbound = [
         {"direction": "in", "at": m.received_at, "kind": m.kind, "text": m.text, "status": ""}
         for m in InboundMessage.objects.filter(conversation=conversation).order_by("-received_at")[

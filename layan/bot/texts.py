@@ -4,76 +4,21 @@ Texts are data, not code, so an office can change what residents read without a 
 is found by key and language: the office's :class:`~layan.bot.models.BotText` row if it has one,
 else the default in that language, else the Indonesian default. Placeholders are ``{name}``; a
 missing value leaves the placeholder visible rather than failing, so a mistyped office text never
-stops a reply.
+stops a reply. The shipped wording and its rules live in :mod:`layan.bot.wording`.
 """
 
 from __future__ import annotations
 
-import re
-from functools import cache
-from pathlib import Path
 from typing import Any
 
-import yaml
-
-TEXTS_FILE = Path(__file__).resolve().parent / "presets" / "texts.yaml"
-LANGUAGES = ("id", "en")
-DEFAULT_LANGUAGE = "id"
-_PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
-
-
-@cache
-def catalogue() -> dict[str, Any]:
-    return yaml.safe_load(TEXTS_FILE.read_text(encoding="utf-8"))
-
-
-def text_keys() -> list[str]:
-    return sorted(catalogue()["texts"])
-
-
-def placeholders(text: str) -> set[str]:
-    return set(_PLACEHOLDER.findall(text))
-
-
-def check_override(key: str, text: str) -> None:
-    """Refuse an office text for an unknown key or with placeholders its default lacks."""
-    default = catalogue()["texts"].get(key)
-    if default is None:
-        raise ValueError(f"unknown bot text {key!r}")
-    value = default[DEFAULT_LANGUAGE]
-    if isinstance(value, list):
-        raise ValueError("this text is a list of answers; change it in texts.yaml")
-    extra = placeholders(text) - placeholders(value)
-    if extra:
-        raise ValueError(
-            "unknown placeholder(s) "
-            + ", ".join("{" + name + "}" for name in sorted(extra))
-            + "; allowed: "
-            + (", ".join("{" + n + "}" for n in sorted(placeholders(value))) or "none")
-        )
-
-
-def fill(text: str, params: dict[str, Any]) -> str:
-    return _PLACEHOLDER.sub(
-        lambda m: str(params[m.group(1)]) if m.group(1) in params else m.group(0), text
-    )
-
-
-def command_words() -> dict[str, set[str]]:
-    return {name: {normalize(w) for w in words} for name, words in catalogue()["commands"].items()}
-
-
-def normalize(text: str) -> str:
-    """Lower case, single spaces, no surrounding punctuation: how commands are compared."""
-    return " ".join((text or "").casefold().split()).strip(" .!?,*_")
+from layan.bot.models import BotText
+from layan.bot.wording import DEFAULT_LANGUAGE, LANGUAGES, catalogue, fill
 
 
 class Texts:
     """The texts of one office in one language (the office's rows are read once)."""
 
     def __init__(self, office_id: int | None, language: str = DEFAULT_LANGUAGE):
-        from layan.bot.models import BotText
-
         self.language = language if language in LANGUAGES else DEFAULT_LANGUAGE
         self.overrides: dict[str, str] = {}
         if office_id is not None:

@@ -15,9 +15,10 @@ from layan.bot import selectors
 from layan.bot.models import CaseContact
 from layan.bot.turn import Turn
 from layan.cases.codes import normalize_code
-from layan.cases.models import Case, Status
+from layan.cases.models import Case, CaseEvent, Status
 from layan.offices.models import Requirement
 from layan.whatsapp.builders import Option
+from layan.whatsapp.models import Conversation
 
 logger = logging.getLogger(__name__)
 
@@ -105,8 +106,6 @@ def _check_nik4(turn: Turn) -> None:
 
 def failures_for(turn: Turn, code: str) -> int:
     """Wrong answers for ``code`` from this person on any of the office's numbers."""
-    from layan.whatsapp.models import Conversation
-
     count = (turn.state.get("status_failures") or {}).get(code, 0)
     others = Conversation.objects.filter(identity_id=turn.identity.pk).exclude(
         pk=turn.conversation.pk
@@ -124,7 +123,7 @@ def describe(turn: Turn, case: Case) -> str:
     if case.status == Status.COMPLETED:
         lines.append(t("status_completed", date=turn.date(case.closed_at)))
     elif case.status == Status.REJECTED:
-        event = selectors.last_event(case, "reject")
+        event = selectors.last_event(case, CaseEvent.Kind.REJECT)
         lines.append(t("status_rejected", reason=event.note if event else "-"))
     elif case.status == Status.CANCELLED:
         lines.append(t("status_cancelled"))

@@ -12,7 +12,8 @@ import re
 from datetime import datetime, timedelta
 from typing import Any
 
-from layan.bot.texts import Texts, catalogue, command_words, normalize
+from layan.bot.texts import Texts
+from layan.bot.wording import catalogue, command_words, normalize
 from layan.cases.sla import calendar_for
 from layan.offices.models import Office
 from layan.whatsapp import builders

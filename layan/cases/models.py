@@ -11,6 +11,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from layan.cases import flags
+
 
 class Status(models.TextChoices):
     SUBMITTED = "submitted", _("submitted")
@@ -31,6 +33,42 @@ class SubmitterKind(models.TextChoices):
     FIELD_OFFICER = "field_officer", _("field officer")
     THIRD_PARTY = "third_party", _("third-party reporter")
     STAFF = "staff", _("office staff")
+
+
+class ActorKind(models.TextChoices):
+    """Who made a change: an officer, the applicant (through a channel) or Layan itself."""
+
+    STAFF = "staff", _("staff")
+    APPLICANT = "applicant", _("applicant")
+    SYSTEM = "system", _("system")
+
+
+class EventKind(models.TextChoices):
+    """What a line of a request's history records. The first six are the SOP's action kinds
+    (:class:`layan.sop.definition.ActionKind`, the label of the SOP's own action is shown for
+    those); the rest are the engine's and the document work's."""
+
+    COMPLETE = "complete", _("Completed")
+    APPROVE = "approve", _("Approved")
+    RETURN = "return", _("Returned")
+    REJECT = "reject", _("Rejected")
+    ESCALATE = "escalate", _("Escalated")
+    REQUEST_DOCUMENTS = "request_documents", _("Documents requested")
+    SUBMIT = "submit", _("Submitted")
+    INTAKE = "intake", _("Received at intake")
+    AUTO = "auto", _("Passed on automatically")
+    RESUME = "resume", _("Documents received")
+    CHECK = "check", _("Requirement checked")
+    DATA = "data", _("Data saved")
+    CLAIM = "claim", _("Claimed")
+    RELEASE = "release", _("Put back in the queue")
+    FLAG = "flag", _("Flagged")
+    ALERT = "alert", _("Late")
+    DOCUMENT = "document", _("Document work")
+
+
+# Bookkeeping lines that do not change where a request is or what it waits for.
+BOOKKEEPING_KINDS = (EventKind.FLAG, EventKind.ALERT, EventKind.CLAIM, EventKind.RELEASE)
 
 
 class Case(models.Model):
@@ -145,6 +183,11 @@ class CaseFlag(models.Model):
     def __str__(self) -> str:
         return self.code
 
+    @property
+    def label(self) -> str:
+        """What officers read (the registered flag's label, see :mod:`layan.cases.flags`)."""
+        return flags.label(self.code)
+
 
 class AppendOnlyQuerySet(models.QuerySet):
     def update(self, **kwargs):
@@ -157,10 +200,8 @@ class AppendOnlyQuerySet(models.QuerySet):
 class CaseEvent(models.Model):
     """One line of a case's history. Rows are never changed or removed."""
 
-    class ActorKind(models.TextChoices):
-        STAFF = "staff", _("staff")
-        APPLICANT = "applicant", _("applicant")
-        SYSTEM = "system", _("system")
+    ActorKind = ActorKind
+    Kind = EventKind
 
     case = models.ForeignKey(Case, models.PROTECT, related_name="events")
     seq = models.PositiveIntegerField()
@@ -172,7 +213,7 @@ class CaseEvent(models.Model):
     actor_name = models.CharField(max_length=150, blank=True)
     role = models.CharField(_("role"), max_length=40, blank=True)
     action = models.CharField(_("action"), max_length=40)
-    kind = models.CharField(_("kind"), max_length=24)
+    kind = models.CharField(_("kind"), max_length=24, choices=EventKind.choices)
     from_step = models.CharField(max_length=40, blank=True)
     to_step = models.CharField(max_length=40, blank=True)
     status = models.CharField(max_length=20, choices=Status.choices)

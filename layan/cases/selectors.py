@@ -9,8 +9,8 @@ from django.db.models import F, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from layan.cases import flags
 from layan.cases.models import ACTIVE, Case, CaseEvent, CaseFlag, Status
-from layan.cases.services import FLAG_OVERDUE, FLAG_STEP_OVERDUE
 from layan.core.errors import Invalid, NotFound
 from layan.offices.models import Office, Role
 
@@ -30,7 +30,7 @@ def visible_cases(user) -> QuerySet[Case]:
 
 def late_q(now: datetime) -> Q:
     """Requests past a deadline: flagged by the sweep, or a running step clock already past."""
-    return Q(flags__code__in=[FLAG_OVERDUE, FLAG_STEP_OVERDUE]) | Q(
+    return Q(flags__code__in=[flags.OVERDUE.code, flags.STEP_OVERDUE.code]) | Q(
         status__in=ACTIVE, step_due_at__lt=now
     )
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.utils import timezone
 
+from layan.console.selectors import handed_over
+
 SECTIONS = {
     "inbox": "inbox",
     "conversation": "inbox",
@@ -19,8 +21,6 @@ def nav(request) -> dict:
     desk = getattr(request, "desk", None)
     if desk is None:
         return {}
-    from layan.console.selectors import handed_over
-
     match = request.resolver_match
     name = match.url_name if match else ""
     return {

@@ -13,6 +13,8 @@ from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from layan.bot.models import CaseContact
+from layan.bot.selectors import handed_over_conversations
+from layan.cases import sla
 from layan.cases.models import (
     ACTIVE,
     OPEN,
@@ -20,14 +22,17 @@ from layan.cases.models import (
     Case,
     CaseAccess,
     CaseEvent,
+    EventKind,
     RequirementCheck,
     Status,
 )
 from layan.cases.selectors import CaseFilter, late_q, visible_cases
 from layan.console.desk import Desk
 from layan.console.queues import QUEUES, Queue, queue_filter
+from layan.documents.services import WORK_LABELS
 from layan.offices.catalogue import condition_applies
 from layan.offices.models import Requirement
+from layan.sop.definition import ACTION_KINDS
 from layan.whatsapp.models import Conversation
 
 
@@ -118,8 +123,6 @@ class Clock:
 
 def clocks(case: Case, now: datetime) -> list[Clock]:
     """The step's and the request's clocks in office working minutes."""
-    from layan.cases import sla
-
     if not case.is_open:
         return []
     cal = sla.calendar_for(case.office)
@@ -142,32 +145,18 @@ def clocks(case: Case, now: datetime) -> list[Clock]:
     ]
 
 
-EVENT_LABELS = {
-    "submit": _("Submitted"),
-    "intake": _("Received at intake"),
-    "auto": _("Passed on automatically"),
-    "claim": _("Claimed"),
-    "release": _("Put back in the queue"),
-    "data": _("Data saved"),
-    "resume": _("Documents received"),
-    "flag": _("Flagged"),
-    "alert": _("Late"),
-    "request_documents": _("Documents requested"),
-    "reject": _("Rejected"),
-    "return": _("Returned"),
-}
 VERDICTS = {"accepted": _("accepted"), "rejected": _("rejected")}
 
 
 def event_label(case: Case, event: CaseEvent, requirements: dict[str, str]) -> str:
-    """What happened, in words: the SOP's own label for a step action."""
-    if event.kind == "check":
+    """What happened, in words: the SOP's own label for a step action, else the kind's."""
+    if event.kind == EventKind.CHECK:
         data = event.data or {}
         return _("Requirement %(item)s %(verdict)s") % {
             "item": requirements.get(data.get("requirement"), data.get("requirement", "")),
             "verdict": VERDICTS.get(data.get("verdict"), data.get("verdict", "")),
         }
-    if event.kind in ("complete", "approve", "return", "reject", "request_documents", "escalate"):
+    if event.kind in ACTION_KINDS:
         try:
             step = case.sop_version.parsed.step(event.from_step)
         except KeyError:
@@ -175,7 +164,11 @@ def event_label(case: Case, event: CaseEvent, requirements: dict[str, str]) -> s
         action = step.action(event.action) if step else None
         if action is not None:
             return action.label
-    return str(EVENT_LABELS.get(event.kind, event.action))
+    if event.kind == EventKind.DOCUMENT and event.action in WORK_LABELS:
+        return str(WORK_LABELS[event.action])
+    if event.kind in EventKind.values:
+        return str(EventKind(event.kind).label)
+    return event.action
 
 
 def history(case: Case) -> list[CaseEvent]:
@@ -282,7 +275,7 @@ def workload(desk: Desk, now: datetime) -> list[OfficerLoad]:
         CaseEvent.objects.filter(
             case__office=desk.office, at__gte=since, actor_kind=CaseEvent.ActorKind.STAFF
         )
-        .exclude(kind__in=["claim", "release"])
+        .exclude(kind__in=[EventKind.CLAIM, EventKind.RELEASE])
         .values("actor_id")
         .annotate(n=Count("pk"))
         .values_list("actor_id", "n")
@@ -310,6 +303,4 @@ def access_log(desk: Desk, *, code: str = "", username: str = "") -> QuerySet[Ca
 
 def handed_over(desk: Desk, now: datetime) -> QuerySet[Conversation]:
     """Conversations of the office waiting for an officer, oldest handover first."""
-    from layan.bot.selectors import handed_over_conversations
-
     return handed_over_conversations(desk.user, now).filter(channel__office=desk.office)

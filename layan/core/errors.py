@@ -41,3 +41,11 @@ class Conflict(LayanError):
 class Invalid(LayanError):
     status = 422
     default_code = "invalid"
+
+
+class RecordingFailed(LayanError):
+    """A part of the change that must be recorded with it (the register book) failed: the
+    change was rolled back and may be tried again."""
+
+    status = 503
+    default_code = "recording_failed"

@@ -1,10 +1,7 @@
 from django.db import connection
 from django.http import JsonResponse
-from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
-
-from layan.offices.models import Office
 
 
 @require_GET
@@ -18,9 +15,3 @@ def healthz(request):
     except Exception:  # noqa: BLE001 - any database failure means unhealthy
         return JsonResponse({"status": "error", "database": "unreachable"}, status=503)
     return JsonResponse({"status": "ok", "database": "ok"})
-
-
-@require_GET
-def home(request):
-    offices = Office.objects.filter(is_active=True).prefetch_related("services", "channels")
-    return render(request, "core/home.html", {"offices": offices})

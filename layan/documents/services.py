@@ -1,8 +1,11 @@
 """Issuing documents: signing, superseding and revoking, card print and hand-over records, the
 register book, and delivery of the signed PDF to the resident.
 
-Every change runs in one transaction with the request locked (``select_for_update``), so two
-officers can neither sign twice nor take the same register number.
+Every change runs in one transaction with the request locked through the engine's public
+helpers (:func:`~layan.cases.services.lock_open`, :func:`~layan.cases.services.lock_for_step`),
+so two officers can neither sign twice nor take the same register number. What happened is
+announced (:mod:`layan.documents.events`): the register book and the delivery listen there
+(:mod:`layan.documents.receivers`).
 """
 
 from __future__ import annotations
@@ -20,11 +23,15 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from layan.bot.models import CaseContact
+from layan.bot.selectors import ACTING
+from layan.cases import flags
 from layan.cases import services as engine
 from layan.cases.models import Case
 from layan.core.errors import Conflict, Forbidden, Invalid, NotFound
-from layan.documents import selectors, signing
+from layan.documents import bsre, events, selectors, signing
 from layan.documents.kinds import Kind, kind_of
 from layan.documents.models import (
     Counter,
@@ -37,10 +44,29 @@ from layan.documents.models import (
 from layan.documents.pki import WrongPassphrase
 from layan.documents.rendering import Final, render_pdf, verification_url
 from layan.registry.nik import mask_nik
+from layan.sop.definition import FORWARD_KINDS
+from layan.whatsapp import builders, outbox
 
 logger = logging.getLogger(__name__)
 
-FORWARD = ("complete", "approve")
+# The document work recorded in a request's history (events of kind ``document``), in words.
+WORK_LABELS = {
+    "sign": gettext_lazy("Signed electronically"),
+    "print": gettext_lazy("Card serial recorded"),
+    "handover": gettext_lazy("Handed over"),
+}
+
+# Who may revoke a document of their office.
+REVOKERS = ("admin", "supervisor")
+
+DELIVERY_FAILED = flags.register(
+    "delivery_failed",
+    gettext_lazy("PDF not delivered"),
+    help=gettext_lazy(
+        "The signed PDF could not be sent to the applicant on WhatsApp: send it another way or "
+        "try again from the request page."
+    ),
+)
 
 
 # --------------------------------------------------------------------------- numbers
@@ -71,7 +97,7 @@ def signing_key_for(office, user) -> SigningKey | None:
 
 def _forward_action(step) -> str:
     for action in step.actions:
-        if action.kind in FORWARD:
+        if action.kind in FORWARD_KINDS:
             return action.id
     raise Conflict(_("This step has no action that goes forward."), "no_forward_action")
 
@@ -81,8 +107,6 @@ def _signer_for(key: SigningKey, passphrase: str):
     external service. Raises :class:`WrongPassphrase` before anything is rendered or stored."""
     if key.kind == SigningKey.Kind.LOCAL:
         return signing.LocalSigner(signing.local_signer(bytes(key.pkcs12), passphrase))
-    from layan.documents import bsre
-
     return bsre.RemoteSigner(key, passphrase)
 
 
@@ -96,7 +120,11 @@ def sign_document(
 ) -> Document:
     """The head of office signs the request's document at its signing step; the step then goes
     forward. A wrong passphrase raises :class:`Invalid` and nothing is rendered, stored or
-    changed. The passphrase is passed on to the key and never stored or logged."""
+    changed. The passphrase is passed on to the key and never stored or logged.
+
+    Locks the request at the version its checks read; announces ``document_issued`` once the
+    step has gone forward (the engine announces the move itself). The signed PDF goes to the
+    resident after the commit (:mod:`layan.documents.receivers`)."""
     now = now or timezone.now()
     code = case.code if isinstance(case, Case) else case
     current = Case.objects.select_related("office", "service", "current_step").filter(code=code)
@@ -131,10 +159,13 @@ def sign_document(
             # The checks above hold only for the version they read: a request that moved on
             # meanwhile (a double submit) is a conflict, not a second signature.
             expected = current.version if expected_version is None else expected_version
-            case = engine._lock_open(code, expected)
-            document = _issue(case, key, signer, user, now, stored)
-            engine.perform_action(
+            case = engine.lock_open(code, expected)
+            document, signed = _issue(case, key, signer, user, now, stored)
+            case = engine.perform_action(
                 case, actor=actor, action=action, expected_version=case.version, now=now
+            )
+            events.document_issued.announce(
+                sender=Document, document=document, case=case, event=signed
             )
     except WrongPassphrase:
         _remove(stored)
@@ -152,20 +183,7 @@ def sign_document(
     except BaseException:
         _remove(stored)
         raise
-    if case.service.delivery == "pdf":
-        transaction.on_commit(lambda: _enqueue_delivery(document.pk))
     return document
-
-
-def _enqueue_delivery(document_id: int) -> None:
-    from layan.documents.tasks import deliver_document
-
-    try:
-        deliver_document.enqueue(document_id)
-    except Exception:  # the signature stands; staff see the flag and the log
-        logger.exception("could not enqueue the delivery of document %s", document_id)
-        case_id = Document.objects.filter(pk=document_id).values_list("case_id", flat=True).first()
-        engine.flag_case(case_id, "delivery_failed", "delivery could not be queued")
 
 
 def _remove(names: list[str]) -> None:
@@ -212,8 +230,10 @@ def _issue(case: Case, key: SigningKey, signer, user, now: datetime, stored: lis
     document.issued_by = user
     document.save()
     Document.objects.filter(pk__in=previous).update(superseded_by=document)
-    _note(case, user, "sign", {"document": document.public_id, "number": number}, now)
-    return document
+    signed_event = _note(
+        case, user, "sign", {"document": document.public_id, "number": number}, now
+    )
+    return document, signed_event
 
 
 def _stamp(key: SigningKey, now: datetime, public_id: str) -> signing.Stamp:
@@ -237,7 +257,21 @@ def _subject(case: Case) -> tuple[str, str]:
     return case.applicant_name, case.applicant_nik
 
 
+def can_revoke(user, office) -> bool:
+    """Whether ``user`` may revoke the documents of ``office``: its supervisor or administrator."""
+    return bool(engine.user_role_codes(user, office) & set(REVOKERS))
+
+
 def revoke(document: Document, *, user, reason: str, now: datetime | None = None) -> Document:
+    """Revoke an active document (the verification page then says so, with the reason).
+
+    Only a supervisor or the administrator of the document's office may (:func:`can_revoke`);
+    locks the document; announces ``document_revoked``."""
+    if not can_revoke(user, document.office):
+        raise Forbidden(
+            _("Only a supervisor or the office administrator may revoke a document."),
+            "role_required",
+        )
     reason = (reason or "").strip()
     if not reason:
         raise Invalid(_("Give the reason for revoking the document."), "reason_required")
@@ -250,6 +284,7 @@ def revoke(document: Document, *, user, reason: str, now: datetime | None = None
         locked.revoked_reason = reason[:300]
         locked.revoked_by = user
         locked.save()
+        events.document_revoked.announce(sender=Document, document=locked, user=user)
     return locked
 
 
@@ -258,7 +293,7 @@ def revoke(document: Document, *, user, reason: str, now: datetime | None = None
 
 def _lock_at(case: Case | str, work: str, user, expected_version: int | None) -> Case:
     """Lock the request for the officer of its current step, which must do ``work``."""
-    case = engine._lock_for_step(case, engine.Actor.staff(user), expected_version)
+    case = engine.lock_for_step(case, engine.Actor.staff(user), expected_version)
     if case.step.document != work:
         raise Conflict(_("The request is not at this step any more."), "step_moved")
     return case
@@ -267,7 +302,8 @@ def _lock_at(case: Case | str, work: str, user, expected_version: int | None) ->
 def record_print(
     case: Case | str, *, user, serial: str, expected_version: int | None = None, now=None
 ) -> Handover:
-    """The serial number of the card blank the card was printed on."""
+    """The serial number of the card blank the card was printed on (locks the request for the
+    print step's officer)."""
     serial = (serial or "").strip().upper()
     if not serial or len(serial) > 40 or not serial.replace("-", "").isalnum():
         raise Invalid(
@@ -294,7 +330,10 @@ def record_handover(
     expected_version: int | None = None,
     now=None,
 ) -> Handover:
-    """Who received the document or card, and what the office took back from them."""
+    """Who received the document or card, and what the office took back from them.
+
+    Locks the request for the hand-over step's officer; announces ``handover_recorded`` (the
+    register book enters the request then)."""
     received_by = (received_by or "").strip()
     if not received_by:
         raise Invalid(_("Type the name of the person who received it."), "receiver_required")
@@ -311,34 +350,29 @@ def record_handover(
         handover.note = (note or "").strip()[:300]
         handover.handed_at, handover.handed_by = now, user
         handover.save()
-        _note(case, user, "handover", {"received_by": received_by, "collected": collected}, now)
-        enter_register(case, now=now)
+        event = _note(
+            case, user, "handover", {"received_by": received_by, "collected": collected}, now
+        )
+        events.handover_recorded.announce(
+            sender=Handover, case=case, handover=handover, event=event
+        )
     return handover
 
 
-def _note(case: Case, user, action: str, data: dict, now: datetime) -> None:
+def _note(case: Case, user, action: str, data: dict, now: datetime):
     """An event in the request's history (the audit trail) for document work on the step."""
-    engine._append(
-        case,
-        engine.Actor.staff(user),
-        action,
-        "document",
-        case.current_step.key,
-        case.current_step.key,
-        now,
-        "",
-        data,
-        engine.acting_role(case.sop_version.parsed, case.step),
+    return engine.record_step_work(
+        case, actor=engine.Actor.staff(user), action=action, data=data, now=now
     )
-    case.version += 1
-    case.save(update_fields=["version", "updated_at"])
 
 
 # --------------------------------------------------------------------------- register book
 
 
 def enter_register(case: Case, *, now: datetime | None = None) -> RegisterEntry:
-    """The request's line in its service's register book for the year (once per request)."""
+    """The request's line in its service's register book for the year (once per request): at
+    the hand-over, or at completion for what is not handed over. Call inside the transaction
+    of the change it records (the running number commits or fails with it)."""
     now = now or timezone.now()
     with transaction.atomic():
         handover = selectors.handover_of(case)
@@ -375,10 +409,6 @@ def deliver(document_id: int, *, now: datetime | None = None) -> list:
     """Send the signed PDF to the applicant's WhatsApp conversations: as a document while the
     24-hour window is open, else the ``document_ready`` template with a link and a one-time PIN.
     Goes through the outbox like every message; sending twice is prevented by its keys."""
-    from layan.bot.models import CaseContact
-    from layan.bot.selectors import ACTING
-    from layan.whatsapp import builders, outbox
-
     now = now or timezone.now()
     document = Document.objects.select_related("case__office", "case__service").get(pk=document_id)
     case = document.case

@@ -17,6 +17,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_post_parameters
 
 from layan.core.errors import LayanError
+from layan.core.http import client_address
 from layan.documents import selectors, services, signing
 from layan.documents.keys import trust_roots_pem
 
@@ -36,7 +37,7 @@ def pdf_response(data: bytes, filename: str, *, download: bool = False) -> HttpR
 
 def _limited(request, bucket: str) -> bool:
     """True when this address made more than the allowed look-ups in the current minute."""
-    address = request.META.get("REMOTE_ADDR", "")
+    address = client_address(request) or ""
     key = f"rate:{bucket}:{address}"
     cache.add(key, 0, timeout=60)
     try:

@@ -18,7 +18,6 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from layan.core.errors import Invalid
-from layan.documents.kinds import KINDS
 from layan.offices.calendar import parse_hours
 from layan.offices.fields import check_fields, stored_fields
 from layan.offices.models import (
@@ -36,6 +35,18 @@ PRESETS_DIR = Path(__file__).resolve().parent / "presets"
 _CODE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _KEY = re.compile(r"^[a-z0-9_]+$")
 QUESTION_KINDS = ("choice", "number", "text", "date")
+
+# The document types a service may name (``document:``), code -> title: registered at start-up
+# by the app that renders them (the documents app), which this one does not import.
+_DOCUMENT_TYPES: dict[str, Any] = {}
+
+
+def register_document_type(code: str, title) -> None:
+    _DOCUMENT_TYPES[code] = title
+
+
+def document_types() -> dict[str, Any]:
+    return dict(_DOCUMENT_TYPES)
 
 
 def question_choices(question: dict[str, Any]) -> list[tuple[str, str]]:
@@ -157,8 +168,8 @@ def validate_catalogue(data: Any) -> list[str]:
         if not isinstance(service.get("complaint", False), bool):
             problems.append(f"{where}: complaint must be true or false")
         document = service.get("document")
-        if document is not None and document not in KINDS:
-            problems.append(f"{where}: document must be one of {', '.join(KINDS)}")
+        if document is not None and document not in _DOCUMENT_TYPES:
+            problems.append(f"{where}: document must be one of {', '.join(_DOCUMENT_TYPES)}")
         if service.get("delivery", "pdf") not in Service.Delivery.values:
             problems.append(
                 f"{where}: delivery must be one of {', '.join(Service.Delivery.values)}"

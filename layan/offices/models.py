@@ -17,6 +17,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from layan.offices.calendar import parse_hours
+
 region_code_validator = RegexValidator(
     r"^\d{2}(\.\d{2}(\.\d{2}(\.\d{4})?)?)?$",
     _("Use a Kemendagri region code such as 18.08."),
@@ -63,8 +65,6 @@ class Office(models.Model):
         return self.short_name or self.name
 
     def clean(self) -> None:
-        from layan.offices.calendar import parse_hours
-
         try:
             parse_hours(self.hours or {})
         except ValueError as exc:

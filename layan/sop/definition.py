@@ -9,8 +9,8 @@ only ever loaded when it has no problems at all.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -21,18 +21,32 @@ END = "end"
 
 ROLE_KINDS = ("applicant", "staff", "bot")
 NOTICES = ("status", "result")
-ACTION_KINDS = ("complete", "approve", "return", "reject", "escalate", "request_documents")
-FORWARD_KINDS = ("complete", "approve")
-NOTE_REQUIRED_KINDS = ("return", "reject", "request_documents")
+
+
+class ActionKind(StrEnum):
+    """What an SOP action does (the ``kind`` of an action in the format)."""
+
+    COMPLETE = "complete"  # the step's work is done: on to the next step
+    APPROVE = "approve"  # a check passed: on to the next step
+    RETURN = "return"  # back to an earlier step (a check that failed)
+    REJECT = "reject"  # the request is refused and closed
+    ESCALATE = "escalate"  # to a side role (the complaints' Pejabat Pengelola)
+    REQUEST_DOCUMENTS = "request_documents"  # ask the applicant; the clocks stop
+
+
+ACTION_KINDS = tuple(kind.value for kind in ActionKind)
+# The kinds that take a request forward: the only ones that need the step's work done.
+FORWARD_KINDS = (ActionKind.COMPLETE, ActionKind.APPROVE)
+NOTE_REQUIRED_KINDS = (ActionKind.RETURN, ActionKind.REJECT, ActionKind.REQUEST_DOCUMENTS)
 DEADLINE_UNITS = ("working_days", "calendar_days", "working_minutes")
 
 DEFAULT_LABELS = {
-    "complete": "Selesai, teruskan",
-    "approve": "Setujui",
-    "return": "Kembalikan",
-    "reject": "Tolak",
-    "escalate": "Eskalasi",
-    "request_documents": "Minta kelengkapan berkas",
+    ActionKind.COMPLETE: "Selesai, teruskan",
+    ActionKind.APPROVE: "Setujui",
+    ActionKind.RETURN: "Kembalikan",
+    ActionKind.REJECT: "Tolak",
+    ActionKind.ESCALATE: "Eskalasi",
+    ActionKind.REQUEST_DOCUMENTS: "Minta kelengkapan berkas",
 }
 
 _STEP_FIELDS = {
@@ -147,6 +161,16 @@ class SopDefinition:
     @property
     def first_step(self) -> Step:
         return self.steps[0]
+
+    def acting_role(self, step: Step) -> str | None:
+        """The staff role that works ``step``: its performer when that is a staff role, else who
+        records the applicant's step for them (``assisted_by``); None for intake and automatic
+        steps, which the engine passes on entering them. Permissions and queues both ask this."""
+        if step.intake or step.auto:
+            return None
+        if self.role(step.role).kind == "staff":
+            return step.role
+        return step.assisted_by
 
     def as_json(self) -> dict[str, Any]:
         """A JSON-safe form, stored with each version and read back by :func:`from_json`."""
@@ -501,11 +525,11 @@ def _actions(raw: Any, key: str, out: _Collector) -> list[Action] | None:
             ok = False
             continue
         target = item.get("to")
-        if kind in ("reject", "request_documents") and target is not None:
+        if kind in (ActionKind.REJECT, ActionKind.REQUEST_DOCUMENTS) and target is not None:
             out.add(key, f"{kind} cannot have a target ('to')")
             ok = False
             continue
-        if kind in ("return", "escalate") and target is None:
+        if kind in (ActionKind.RETURN, ActionKind.ESCALATE) and target is None:
             out.add(key, f"{kind} needs a target ('to')")
             ok = False
             continue
@@ -523,9 +547,9 @@ def _actions(raw: Any, key: str, out: _Collector) -> list[Action] | None:
 
 def resolve_target(definition: SopDefinition, step: Step, action: Action) -> str | None:
     """Where ``action`` at ``step`` leads: a step key, END, or None (reject/request_documents)."""
-    if action.kind == "reject":
+    if action.kind == ActionKind.REJECT:
         return None
-    if action.kind == "request_documents":
+    if action.kind == ActionKind.REQUEST_DOCUMENTS:
         return step.key
     if action.target is not None:
         return action.target
@@ -556,14 +580,14 @@ def _check_graph(definition: SopDefinition, out: _Collector) -> None:
             continue
         for action in step.actions:
             target = resolve_target(definition, step, action)
-            if target is None or action.kind == "request_documents":
+            if target is None or action.kind == ActionKind.REQUEST_DOCUMENTS:
                 continue
             if target != END and target not in main and target not in side:
                 out.add(step.key, f"action {action.id} goes to step {target}, which does not exist")
                 continue
             entering_intake = target in main and main[target].intake and not step.intake
             if entering_intake or (
-                target in main and main[target].auto and action.kind == "return"
+                target in main and main[target].auto and action.kind == ActionKind.RETURN
             ):
                 out.add(
                     step.key,
@@ -571,10 +595,10 @@ def _check_graph(definition: SopDefinition, out: _Collector) -> None:
                     " automatically; use request_documents to ask the applicant",
                 )
                 continue
-            if action.kind == "escalate" and target == END:
+            if action.kind == ActionKind.ESCALATE and target == END:
                 out.add(step.key, "escalate must go to a side step or a later step, not the end")
                 continue
-            if action.kind == "return":
+            if action.kind == ActionKind.RETURN:
                 if target == END or target in side:
                     out.add(step.key, f"return must go to an earlier step, not {target}")
                     continue
@@ -600,7 +624,7 @@ def _check_graph(definition: SopDefinition, out: _Collector) -> None:
                 out.add(step.key, f"{action.kind} cannot enter side step {target}: use escalate")
                 continue
             if (
-                action.kind == "escalate"
+                action.kind == ActionKind.ESCALATE
                 and target in main
                 and not step.side
                 and int(target) <= int(step.key)
@@ -652,14 +676,3 @@ def _reach_from_successors(start: str, edges: dict[str, set[str]]) -> set[str]:
 
 def _sort_key(key: str) -> tuple[int, str]:
     return (int(key), "") if key.isdigit() else (10**6, key)
-
-
-def read_files(paths: Iterable[str | Path]) -> tuple[list[SopDefinition], list[SopError]]:
-    definitions: list[SopDefinition] = []
-    errors: list[SopError] = []
-    for path in paths:
-        definition, problems = read_file(path)
-        errors.extend(problems)
-        if definition is not None:
-            definitions.append(definition)
-    return definitions, errors

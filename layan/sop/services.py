@@ -1,4 +1,5 @@
-"""Storing SOP definitions as versions."""
+"""Storing SOP definitions as versions; the presets (one file per seed flow) ship in
+``layan/sop/presets``."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from layan.core.errors import Invalid
 from layan.offices.models import Office, Role
 from layan.sop.definition import SopDefinition, read_file
 from layan.sop.models import Sop, SopStep, SopVersion
+
+PRESETS_DIR = Path(__file__).resolve().parent / "presets"
 
 
 def checksum(definition: SopDefinition) -> str:
@@ -65,7 +68,7 @@ def load_definition(
                 number=step.number,
                 position=position,
                 role=roles[step.role],
-                acting_role=roles.get(acting_role_code(definition, step)),
+                acting_role=roles.get(definition.acting_role(step)),
                 activity=step.activity,
                 minutes=step.minutes,
                 output=step.output[:300],
@@ -76,15 +79,6 @@ def load_definition(
             for position, step in enumerate(definition.all_steps, start=1)
         )
     return version, True
-
-
-def acting_role_code(definition: SopDefinition, step) -> str | None:
-    """The staff role that works ``step`` in the console (None when nobody does)."""
-    if step.intake or step.auto:
-        return None
-    if definition.role(step.role).kind == "staff":
-        return step.role
-    return step.assisted_by
 
 
 def _ensure_roles(office: Office, definition: SopDefinition) -> dict[str, Role]:

@@ -23,7 +23,6 @@ from datetime import timedelta
 from functools import wraps
 from typing import Any
 
-import httpx
 from django.conf import settings
 from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, JsonResponse
@@ -36,7 +35,7 @@ from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_GET
 
 from layan.offices.models import Channel
-from layan.standin import services
+from layan.standin import delivery, services
 from layan.standin.models import FailureRule, Media, PhoneMessage, SentMessage
 from layan.whatsapp.models import MessageTemplate, OutboxMessage
 
@@ -45,7 +44,6 @@ logger = logging.getLogger(__name__)
 DEFAULT_WA_ID = "6281234567890"
 DEFAULT_NAME = "Siti Aminah"
 MAX_UPLOAD_BYTES = 16 * 1024 * 1024  # WhatsApp's limit for documents; photos are smaller
-WEBHOOK_TIMEOUT = 10.0
 SEND_TYPES = ("text", "button_reply", "list_reply", "button", "image", "document")
 # A message may change after it was first listed (its webhook status arrives, a send commits a
 # little out of id order): rows this recent are listed again on every poll; the page dedups.
@@ -202,47 +200,17 @@ def meta_message(
 
 def webhook_body(channel: Channel, *, wa_id: str, name: str, message: dict) -> dict:
     """A whole ``messages`` webhook for one message from ``wa_id`` to ``channel``, as Meta's."""
-    return {
-        "object": "whatsapp_business_account",
-        "entry": [
-            {
-                "id": services.WABA_ID,
-                "changes": [
-                    {
-                        "field": "messages",
-                        "value": {
-                            "messaging_product": "whatsapp",
-                            "metadata": {
-                                "display_phone_number": display_number(channel),
-                                "phone_number_id": channel.phone_number_id,
-                            },
-                            "contacts": [{"profile": {"name": name}, "wa_id": wa_id}],
-                            "messages": [message],
-                        },
-                    }
-                ],
-            }
-        ],
-    }
-
-
-def signed(body: dict) -> tuple[bytes, dict]:
-    """Serialise ``body`` once and sign exactly those bytes, as Meta does."""
-    raw = json.dumps(body, separators=(",", ":")).encode("utf-8")
-    headers = {
-        "Content-Type": "application/json",
-        "X-Hub-Signature-256": services.sign(raw),
-        "User-Agent": "facebookexternalua",
-    }
-    return raw, headers
+    return services.envelope(
+        phone_number_id=channel.phone_number_id,
+        display_phone_number=display_number(channel),
+        contacts=[{"profile": {"name": name}, "wa_id": wa_id}],
+        messages=[message],
+    )
 
 
 def post_webhook(body: bytes, headers: dict) -> int:
     """POST the signed bytes to Layan's webhook; the HTTP status it answered (tests replace it)."""
-    response = httpx.post(
-        settings.LAYAN_STANDIN_WEBHOOK_URL, content=body, headers=headers, timeout=WEBHOOK_TIMEOUT
-    )
-    return response.status_code
+    return delivery.deliver(body, headers)
 
 
 def send(channel: Channel, *, wa_id: str, name: str, message: Any) -> tuple[PhoneMessage, str]:
@@ -261,7 +229,7 @@ def send(channel: Channel, *, wa_id: str, name: str, message: Any) -> tuple[Phon
         timestamp=int(now.timestamp()),
         business_number=display_number(channel),
     )
-    raw, headers = signed(webhook_body(channel, wa_id=wa_id, name=name, message=obj))
+    raw, headers = services.signed(webhook_body(channel, wa_id=wa_id, name=name, message=obj))
     row = PhoneMessage.objects.create(
         phone_number_id=channel.phone_number_id,
         wa_id=wa_id,

@@ -25,6 +25,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django_tasks import task
 
 from layan.standin import delivery
 from layan.standin.models import FailureRule, Media, SentMessage
@@ -413,9 +414,7 @@ def record_sent(phone_number_id: str, payload: Any) -> SentMessage:
         wamid = message.wamid
 
         def enqueue() -> None:
-            from layan.standin.tasks import emit_statuses
-
-            emit_statuses.enqueue(wamid)
+            emit_statuses_later.enqueue(wamid)
 
         # A task, so the send answer is not held up by three webhook round trips (as with Meta,
         # statuses arrive after the answer); robust, so a broken queue cannot fail the send.
@@ -525,6 +524,32 @@ def _display_number(phone_number_id: str) -> str:
     return digits or phone_number_id
 
 
+def envelope(*, phone_number_id: str, display_phone_number: str, **value: Any) -> dict:
+    """A whole ``messages`` webhook body for one number, shaped like Meta's; ``value`` holds
+    its ``contacts``/``messages`` or ``statuses``."""
+    return {
+        "object": "whatsapp_business_account",
+        "entry": [
+            {
+                "id": WABA_ID,
+                "changes": [
+                    {
+                        "field": "messages",
+                        "value": {
+                            "messaging_product": "whatsapp",
+                            "metadata": {
+                                "display_phone_number": display_phone_number,
+                                "phone_number_id": phone_number_id,
+                            },
+                            **value,
+                        },
+                    }
+                ],
+            }
+        ],
+    }
+
+
 def build_status_webhook(
     *,
     phone_number_id: str,
@@ -553,28 +578,11 @@ def build_status_webhook(
         item["biz_opaque_callback_data"] = callback_data
     if errors:
         item["errors"] = errors
-    return {
-        "object": "whatsapp_business_account",
-        "entry": [
-            {
-                "id": WABA_ID,
-                "changes": [
-                    {
-                        "field": "messages",
-                        "value": {
-                            "messaging_product": "whatsapp",
-                            "metadata": {
-                                "display_phone_number": display_phone_number
-                                or _display_number(phone_number_id),
-                                "phone_number_id": phone_number_id,
-                            },
-                            "statuses": [item],
-                        },
-                    }
-                ],
-            }
-        ],
-    }
+    return envelope(
+        phone_number_id=phone_number_id,
+        display_phone_number=display_phone_number or _display_number(phone_number_id),
+        statuses=[item],
+    )
 
 
 def sign(body: bytes) -> str:
@@ -582,15 +590,20 @@ def sign(body: bytes) -> str:
     return signatures.sign(body, settings.WHATSAPP_APP_SECRET)
 
 
-def post_webhook(body: dict) -> int:
-    """Serialise once, sign those exact bytes, deliver; the receiver's HTTP status."""
+def signed(body: dict) -> tuple[bytes, dict]:
+    """Serialise ``body`` once and sign exactly those bytes, as Meta does: (bytes, headers)."""
     raw = json.dumps(body, separators=(",", ":")).encode("utf-8")
     headers = {
         "Content-Type": "application/json",
         "X-Hub-Signature-256": sign(raw),
         "User-Agent": "facebookexternalua",
     }
-    return delivery.deliver(raw, headers)
+    return raw, headers
+
+
+def post_webhook(body: dict) -> int:
+    """Serialise once, sign those exact bytes, deliver; the receiver's HTTP status."""
+    return delivery.deliver(*signed(body))
 
 
 def emit_statuses(wamid: str, statuses: tuple[str, ...] = STATUS_SEQUENCE) -> list[int]:
@@ -623,3 +636,9 @@ def emit_statuses(wamid: str, statuses: tuple[str, ...] = STATUS_SEQUENCE) -> li
             logger.warning("stand-in: %s webhook for %s answered HTTP %s", status, wamid, code)
         answers.append(code)
     return answers
+
+
+@task()
+def emit_statuses_later(wamid: str) -> list[int]:
+    """Post the sent → delivered → read webhooks of one stand-in send, after its answer."""
+    return emit_statuses(wamid)

@@ -2,8 +2,10 @@
 
 :func:`store` runs in the webhook request and only writes the raw body. :func:`process` runs in
 the background: it records statuses and messages under Meta's ids (so a replay finds them and
-does nothing twice), downloads media, and hands each new message to the bot exactly once. A crash
-anywhere leaves the event unprocessed, and :func:`sweep` picks it up again.
+does nothing twice), downloads media, and hands each new message exactly once to the message
+handler the bot registers at start-up (:func:`set_message_handler`: the transport never imports
+the bot). A crash anywhere leaves the event unprocessed, and the periodic sweep picks it up
+again.
 """
 
 from __future__ import annotations
@@ -12,11 +14,14 @@ import json
 import logging
 import random
 import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django_tasks import default_task_backend, task
 
 from layan.offices.models import Channel
 from layan.whatsapp import media as media_service
@@ -36,8 +41,25 @@ logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 12
 LEASE = timedelta(minutes=2)
 DRAIN_DEBOUNCE = 0.2  # seconds
-MEDIA_KINDS = ("image", "document", "audio", "voice", "video", "sticker")
 DOWNLOAD_KINDS = ("image", "document")
+
+# Called once per new message, inside the transaction that marks it handled, with the message
+# and the time ("now", for tests). Registered by the bot (``layan.bot.apps``).
+MessageHandler = Callable[[InboundMessage, datetime | None], None]
+_handler: MessageHandler | None = None
+
+
+def set_message_handler(handler: MessageHandler) -> None:
+    """Make ``handler`` the one that answers residents' messages (set once, at start-up)."""
+    global _handler
+    _handler = handler
+
+
+def _handle(message: InboundMessage, now: datetime | None) -> None:
+    if _handler is None:
+        # Not handled, so not lost: the event is retried once a handler is registered.
+        raise ImproperlyConfigured("no inbound message handler is registered")
+    _handler(message, now)
 
 
 def store(body: bytes, payload: dict) -> InboundEvent:
@@ -55,22 +77,24 @@ def store(body: bytes, payload: dict) -> InboundEvent:
 _drain_scheduled_until = 0.0
 
 
+@task()
+def drain_pending() -> int:
+    """Process the stored webhook events that are waiting (scheduled by the webhook)."""
+    return drain()
+
+
 def _schedule_drain() -> None:
     global _drain_scheduled_until
-    from django_tasks import default_task_backend
-
-    from layan.whatsapp.tasks import drain
-
     try:
         if not default_task_backend.supports_defer:
-            drain.enqueue()  # inline backends: process right away
+            drain_pending.enqueue()  # inline backends: process right away
             return
         now = time.monotonic()
         if now < _drain_scheduled_until:
             return  # a drain that starts later than this commit is already queued
         delay = DRAIN_DEBOUNCE if now - _drain_scheduled_until < DRAIN_DEBOUNCE else 0.0
         _drain_scheduled_until = now + delay
-        drain.using(run_after=timezone.now() + timedelta(seconds=delay)).enqueue()
+        drain_pending.using(run_after=timezone.now() + timedelta(seconds=delay)).enqueue()
     except Exception:  # the periodic sweep drains it anyway
         logger.exception("could not schedule the inbox drain")
 
@@ -257,12 +281,10 @@ def _record_message(
     )
     if message.kind in DOWNLOAD_KINDS and message.media is not None:
         media_service.fetch(inbound, message.media, client or client_for(channel))
-    from layan.bot.engine import handle
-
     with transaction.atomic():
         inbound = InboundMessage.objects.select_for_update().get(pk=inbound.pk)
         if inbound.handled_at is not None:
             return
-        handle(inbound, now=now)
+        _handle(inbound, now)
         inbound.handled_at = timezone.now()
         inbound.save(update_fields=["handled_at"])

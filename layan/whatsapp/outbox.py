@@ -3,8 +3,8 @@
 Callers add rows inside their own transaction (:func:`queue`, :func:`notify`), so a message exists
 exactly when the change that caused it was committed. :func:`dispatch` takes a per-number lease,
 sends what is due at below Meta's per-number rate and classifies failures: retry with backoff and
-jitter, resend as the approved template when the 24-hour window closed, mark undeliverable and flag
-the request, or pause the number and alert when the token is refused.
+jitter, resend as the approved template when the 24-hour window closed, mark undeliverable (and
+announce it: the bot flags the request), or pause the number and alert when the token is refused.
 """
 
 from __future__ import annotations
@@ -24,10 +24,11 @@ from django.db.models import Case as DbCase
 from django.db.models import F, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_tasks import task
 
 from layan.core.models import Alert
 from layan.offices.models import Channel
-from layan.whatsapp import builders
+from layan.whatsapp import builders, events
 from layan.whatsapp.graph import GraphClient, GraphError, client_for
 from layan.whatsapp.models import Conversation, MessageTemplate, OutboxMessage
 
@@ -157,9 +158,13 @@ def template_content(office_id: int, key: str, params: Sequence[str]) -> dict:
     return builders.template(template.name, template.language, [str(p) for p in params])
 
 
-def _kick(channel_id: int) -> None:
-    from layan.whatsapp.tasks import dispatch_channel
+@task()
+def dispatch_channel(channel_id: int) -> int:
+    """Send the due messages of one number (enqueued when a message is added)."""
+    return dispatch(channel_id)
 
+
+def _kick(channel_id: int) -> None:
     try:
         dispatch_channel.enqueue(channel_id)
     except Exception:  # the periodic sweep sends it anyway
@@ -346,25 +351,19 @@ def _resend_as_template(row: OutboxMessage, note: str, code, now: datetime) -> N
 
 
 def mark_undeliverable(row: OutboxMessage, note: str, code, now: datetime) -> None:
-    from layan.cases.services import flag_case
-
+    """WhatsApp cannot deliver ``row`` (error 131026): it is not retried, and the apps above are
+    told in the same transaction (the bot flags its request)."""
+    changes = {
+        "status": OutboxMessage.Status.UNDELIVERABLE,
+        "failed_at": now,
+        "last_error": note,
+        "error_code": code,
+    }
     with transaction.atomic():
-        OutboxMessage.objects.filter(pk=row.pk).update(
-            status=OutboxMessage.Status.UNDELIVERABLE,
-            failed_at=now,
-            last_error=note,
-            error_code=code,
-        )
-        if row.case_id:
-            flag_case(
-                row.case_id,
-                "undeliverable",
-                _(
-                    "WhatsApp could not deliver a message to the applicant; contact them "
-                    "another way."
-                ),
-                now=now,
-            )
+        OutboxMessage.objects.filter(pk=row.pk).update(**changes)
+        for field, value in changes.items():
+            setattr(row, field, value)
+        events.message_undeliverable.announce(sender=OutboxMessage, message=row, at=now)
 
 
 # --------------------------------------------------------------------------- statuses

@@ -1,21 +1,14 @@
-"""Background work of the WhatsApp channel (run by ``layan worker`` or inline in tests)."""
+"""Periodic work of the WhatsApp channel (run by ``layan worker`` or inline in tests).
+
+The tasks enqueued by a webhook or a new message are defined beside the work they run:
+:func:`layan.whatsapp.inbox.drain_pending` and :func:`layan.whatsapp.outbox.dispatch_channel`.
+"""
 
 from django.utils import timezone
 from django_tasks import task
 
 from layan.whatsapp import inbox, outbox
 from layan.whatsapp.models import OutboxMessage
-
-
-@task()
-def drain() -> int:
-    """Process the stored webhook events that are waiting (scheduled by the webhook)."""
-    return inbox.drain()
-
-
-@task()
-def dispatch_channel(channel_id: int) -> int:
-    return outbox.dispatch(channel_id)
 
 
 @task()

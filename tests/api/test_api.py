@@ -250,7 +250,7 @@ def test_other_offices_requests_are_invisible(client, presets):
 
 def test_case_list_filters_by_role_status_and_mine(client, presets):
     auth = bearer("waykanan.operator_siak")
-    for name in ("A", "B", "C"):
+    for name in ("Ani", "Budi", "Citra"):
         new_kk_case(client, auth, name)
     listed = client.get("/api/v1/cases?role=operator_siak&status=submitted", **auth).json()
     assert listed["count"] == 3
@@ -335,3 +335,51 @@ def test_api_docs_are_served_locally_without_a_cdn(client, db):
     page = client.get("/api/docs").content.decode()
     assert "/static/ninja/swagger-ui-bundle.js" in page
     assert "https://" not in page
+
+
+def test_a_nik_of_an_unknown_region_flags_a_request_created_through_the_api(client, presets):
+    from layan.registry.models import Region
+
+    Region.objects.create(code="18.08.01", name="BLAMBANGAN UMPU", level=3)
+    auth = bearer("waykanan.operator_siak")
+    body = {"office": "waykanan", "service": "kk-baru", "applicant_name": "Ani Lestari"}
+    known = post(client, "/api/v1/cases", {**body, "applicant_nik": "1808014501150001"}, auth)
+    unknown = post(client, "/api/v1/cases", {**body, "applicant_nik": "1899014501150001"}, auth)
+    assert known.status_code == unknown.status_code == 201
+    assert known.json()["flags"] == []
+    assert unknown.json()["flags"] == ["nik_region_unknown"]
+    assert unknown.json()["submitter_kind"] == "staff"  # derived by the engine
+    bad = post(client, "/api/v1/cases", {**body, "applicant_nik": "18080145011500"}, auth)
+    assert bad.status_code == 422 and bad.json()["code"] == "nik_length"
+
+
+def test_a_failing_part_of_the_transaction_is_a_clear_503_and_changes_nothing(client, presets):
+    from layan.cases import events
+    from layan.cases.models import Case
+
+    auth = bearer("waykanan.operator_siak")
+    code = new_kk_case(client, auth)
+    before = client.get(f"/api/v1/cases/{code}", **auth).json()
+
+    def broken(sender, **kwargs):
+        raise RuntimeError("register counter unavailable")
+
+    events.step_entered.connect(broken, dispatch_uid="test-api-broken")
+    try:
+        response = post(
+            client,
+            f"/api/v1/cases/{code}/actions",
+            {
+                "action": "complete",
+                "data": form_data(Service.objects.get(code="kk-baru", office__code="waykanan")),
+            },
+            auth,
+        )
+    finally:
+        events.step_entered.disconnect(dispatch_uid="test-api-broken")
+    assert response.status_code == 503
+    assert response.json()["code"] == "recording_failed"
+    assert "tidak ada yang diubah" in response.json()["message"].lower()
+    case = Case.objects.get(code=code)
+    assert case.current_step.key == before["step"] and case.version == before["version"]
+    assert "503" in client.get("/api/openapi.json").content.decode()

@@ -66,7 +66,7 @@ def test_only_the_sops_role_may_take_each_action(client, presets, office, flow):
             paused_at=None,
         )
         case.refresh_from_db()
-        owner = services.acting_role(definition, step)
+        owner = definition.acting_role(step)
         here = {a.id for a in step.actions}
         # The owner's forward actions at a sign/print/hand-over step wait for that work (422).
         gated = step_work_missing(case, step) is not None

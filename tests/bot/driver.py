@@ -16,7 +16,6 @@ from django.test import Client
 
 from layan.api.models import ApiToken
 from layan.cases.models import Case
-from layan.cases.services import acting_role
 from layan.offices.catalogue import question_choices
 from layan.offices.models import Requirement, Service
 from layan.whatsapp.models import Conversation
@@ -137,7 +136,7 @@ class Officers:
 
     def user_for(self, case: Case) -> str:
         definition = case.sop_version.parsed
-        return f"{case.office.code}.{acting_role(definition, case.step)}"
+        return f"{case.office.code}.{definition.acting_role(case.step)}"
 
     def act(self, case: Case, action: str, note: str = "", data: dict | None = None) -> Case:
         self.post(

@@ -93,7 +93,7 @@ def guided(state: dict) -> tuple[str, object]:
 class BotProperties(TestCase):
     @classmethod
     def setUpTestData(cls):
-        from layan.core.demo import load_presets
+        from layan.demo.loader import load_presets
 
         load_presets()
         cls.channels = list(Channel.objects.select_related("office").order_by("pk"))

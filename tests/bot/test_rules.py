@@ -9,24 +9,26 @@ from pathlib import Path
 
 import pytest
 
-from layan.bot import texts
+from layan.bot import wording
 from layan.bot.models import SurveyResponse
 from layan.bot.selectors import satisfaction_index
-from layan.bot.texts import Texts, check_override, fill
+from layan.bot.texts import Texts
 from layan.bot.turn import format_datetime, normalize_phone, office_hours
+from layan.bot.wording import check_override, fill
 from layan.offices.models import Office
 from layan.registry.regions import RegionFileError, district_known, load_file, read_rows
+from tests.environment import WILAYAH
 
-BOT_DIR = Path(texts.__file__).resolve().parent
+BOT_DIR = Path(wording.__file__).resolve().parent
 
 
 def test_every_text_has_indonesian_and_english():
-    for key, entry in texts.catalogue()["texts"].items():
+    for key, entry in wording.catalogue()["texts"].items():
         assert set(entry) == {"id", "en"}, key
         assert entry["id"] and entry["en"], key
         if isinstance(entry["id"], str):
             # The English version uses the same placeholders (an office may switch language).
-            assert texts.placeholders(entry["id"]) == texts.placeholders(entry["en"]), key
+            assert wording.placeholders(entry["id"]) == wording.placeholders(entry["en"]), key
 
 
 def test_every_text_the_code_asks_for_exists():
@@ -35,19 +37,19 @@ def test_every_text_the_code_asks_for_exists():
         used |= set(re.findall(r"""\bt\(\s*["']([a-z0-9_]+)["']""", path.read_text()))
         used |= set(re.findall(r"""\.t\(\s*["']([a-z0-9_]+)["']""", path.read_text()))
     assert used, "the scan found no text keys"
-    missing = used - set(texts.catalogue()["texts"])
+    missing = used - set(wording.catalogue()["texts"])
     assert not missing
 
 
 def test_survey_answers_fit_a_whatsapp_list_row():
     for number in range(1, 10):
         for language in ("id", "en"):
-            labels = texts.catalogue()["texts"][f"survey_a{number}"][language]
+            labels = wording.catalogue()["texts"][f"survey_a{number}"][language]
             assert len(labels) == 4 and all(len(label) <= 24 for label in labels)
 
 
 def test_button_titles_fit_twenty_characters():
-    for key, entry in texts.catalogue()["texts"].items():
+    for key, entry in wording.catalogue()["texts"].items():
         if key.startswith("button_") or key in ("choice_button", "menu_button"):
             assert all(len(v) <= 20 for v in entry.values()), key
 
@@ -65,9 +67,9 @@ def test_a_missing_value_leaves_the_placeholder_rather_than_failing():
 
 
 def test_commands_are_compared_without_case_spacing_or_punctuation():
-    words = texts.command_words()
-    assert texts.normalize("  MENU!! ") in words["menu"]
-    assert texts.normalize("Bicara  dengan Petugas") in words["human"]
+    words = wording.command_words()
+    assert wording.normalize("  MENU!! ") in words["menu"]
+    assert wording.normalize("Bicara  dengan Petugas") in words["human"]
 
 
 @pytest.mark.django_db
@@ -138,7 +140,7 @@ def test_the_satisfaction_index_follows_permenpan_14_2017(presets):
         [3, 3, 3, None, 3, 3, 3, 3, 3],
     ]
     for answers in rows:
-        case = submit_case(service=service, actor=Actor.applicant("A"), applicant_name="A")
+        case = submit_case(service=service, actor=Actor.applicant("Ani"), applicant_name="Ani")
         SurveyResponse.objects.create(
             case=case,
             office=case.office,
@@ -162,7 +164,7 @@ def test_a_survey_answer_outside_one_to_four_is_refused_by_the_database(presets)
     from layan.offices.models import Service
 
     service = Service.objects.get(office__code="waykanan", code="kia-baru")
-    case = submit_case(service=service, actor=Actor.applicant("A"), applicant_name="A")
+    case = submit_case(service=service, actor=Actor.applicant("Ani"), applicant_name="Ani")
     with pytest.raises(IntegrityError):
         SurveyResponse.objects.create(
             case=case, office=case.office, service=service, submitted_at=case.created_at, u1=5
@@ -203,7 +205,7 @@ def test_the_region_table_answers_unknown_until_loaded(tmp_path):
     assert district_known("18.08.99") is False
 
 
-SHARED_WILAYAH = Path(__file__).resolve().parents[3] / "shared" / "data" / "wilayah" / "wilayah.csv"
+SHARED_WILAYAH = WILAYAH
 
 
 @pytest.mark.django_db

@@ -28,7 +28,7 @@ def expected_outcome(case: Case, user, action: str, note: str) -> type[LayanErro
     chosen = step.action(action)
     if chosen is None:
         return Conflict
-    if services.acting_role(definition, step) not in set(
+    if definition.acting_role(step) not in set(
         StaffRole.objects.filter(user=user, role__office=case.office).values_list(
             "role__code", flat=True
         )
@@ -64,7 +64,7 @@ def snapshot(case: Case):
 class EngineProperties(TestCase):
     @classmethod
     def setUpTestData(cls):
-        from layan.core.demo import create_demo_staff, load_presets
+        from layan.demo.loader import create_demo_staff, load_presets
 
         load_presets()
         create_demo_staff("x-pass-123")
@@ -105,7 +105,7 @@ class EngineProperties(TestCase):
             fitting = []
             if current.is_open:
                 step = definition.step(current.current_step.key)
-                role = services.acting_role(definition, step)
+                role = definition.acting_role(step)
                 fitting = [h for h in holders if h.role.code == role]
             if fitting and data.draw(st.booleans(), label="plausible"):
                 # Half the time, someone who may act picks one of the step's actions, so

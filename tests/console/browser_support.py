@@ -23,9 +23,8 @@ import pytest
 import yaml
 
 from tests.demo_process import Demo
+from tests.environment import CHROMIUM, CHROMIUM_ARGS
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 PRESETS = ROOT / "layan" / "offices" / "presets"

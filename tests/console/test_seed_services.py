@@ -22,7 +22,7 @@ FORWARD = ("complete", "approve")
 
 @pytest.fixture
 def demo_world(db, settings, tmp_path):
-    from layan.core.demo import (
+    from layan.demo.loader import (
         create_demo_requests,
         create_demo_staff,
         create_demo_teams,

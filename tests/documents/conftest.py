@@ -14,7 +14,7 @@ from tests.signing import give_key
 
 @pytest.fixture
 def seeded(db):
-    from layan.core.demo import create_demo_staff, create_demo_teams, load_presets
+    from layan.demo.loader import create_demo_staff, create_demo_teams, load_presets
 
     load_presets()
     create_demo_staff("demo-pass-123")

@@ -6,11 +6,12 @@ from __future__ import annotations
 import io
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.db.models import F
 from pyhanko.pdf_utils.reader import PdfFileReader
 
 from layan.cases.models import Status
-from layan.core.errors import Invalid
+from layan.core.errors import Forbidden, Invalid
 from layan.documents import signing
 from layan.documents.keys import trust_roots_pem
 from layan.documents.models import Document, SigningKey
@@ -130,3 +131,22 @@ def test_a_request_that_moves_while_the_key_is_opened_is_a_conflict_not_a_signat
         _sign(balangan_at_signing)
     assert error.value.code == "stale"
     assert not Document.objects.exists()
+
+
+def test_revoking_without_the_supervisor_or_admin_role_is_refused_by_the_service(
+    balangan_at_signing,
+):
+    document = _sign(balangan_at_signing)
+    kadis = get_user_model().objects.get(username="balangan.kadis")  # signs, may not revoke
+    with pytest.raises(Forbidden) as refused:
+        revoke(document, user=kadis, reason="Salah tulis nama")
+    assert refused.value.code == "role_required"
+    other_office = get_user_model().objects.get(username="waykanan.supervisor")
+    with pytest.raises(Forbidden):
+        revoke(document, user=other_office, reason="Salah tulis nama")
+    document.refresh_from_db()
+    assert document.status == Document.Status.ACTIVE
+    revoke(document, user=get_user_model().objects.get(username="balangan.supervisor"),
+           reason="Salah tulis nama")  # fmt: skip
+    document.refresh_from_db()
+    assert document.status == Document.Status.REVOKED

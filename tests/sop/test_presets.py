@@ -1,9 +1,10 @@
 """The SOP presets reproduce their seed tables.
 
 Every preset in ``layan/sop/presets`` is checked against an expectation written here by hand from
-the seed (``/work/shared/seeds``): step count, the performing role of each step, its standard
-minutes and output, the total, the deadline, and the branches the seed text states. When the seeds
-are present, each step's activity must also be the seed's own words.
+its seed (the shared seeds beside the repository, ``tests.environment.SEEDS``): step count, the
+performing role of each step, its standard minutes and output, the total, the deadline, and the
+branches the seed text states. When the seeds are present, each step's activity must also be the
+seed's own words.
 """
 
 from __future__ import annotations
@@ -16,11 +17,11 @@ import pytest
 import yaml
 
 from layan.sop.definition import END, SopDefinition, read_file
+from tests.environment import SEEDS
 
 ROOT = Path(__file__).resolve().parents[2]
 PRESETS = ROOT / "layan" / "sop" / "presets"
 OFFICES = ROOT / "layan" / "offices" / "presets"
-SEEDS = Path(__file__).resolve().parents[3] / "shared" / "seeds"
 
 
 @dataclass(frozen=True)

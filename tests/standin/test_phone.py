@@ -15,7 +15,7 @@ from django.utils import timezone
 from PIL import Image
 
 from layan.offices.models import Channel, Service
-from layan.standin import phone
+from layan.standin import delivery, phone
 from layan.standin.models import FailureRule, Media, PhoneMessage, SentMessage
 from layan.whatsapp import outbox
 from layan.whatsapp.models import InboundMessage, MediaFile, OutboxMessage
@@ -413,7 +413,7 @@ def test_the_default_poster_uses_httpx_with_a_timeout(settings, monkeypatch):
         seen.update(url=url, **kwargs)
         return httpx.Response(200)
 
-    monkeypatch.setattr(phone.httpx, "post", fake_post)
+    monkeypatch.setattr(delivery.httpx, "post", fake_post)
     settings.LAYAN_STANDIN_WEBHOOK_URL = "http://127.0.0.1:9/webhooks/whatsapp"
     assert phone.post_webhook(b"{}", {"X-Hub-Signature-256": "sha256=00"}) == 200
     assert seen["url"] == "http://127.0.0.1:9/webhooks/whatsapp"

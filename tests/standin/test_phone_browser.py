@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from tests.demo_process import running_demo
+from tests.environment import CHROMIUM, CHROMIUM_ARGS
 
-CHROMIUM = "/usr/bin/chromium"
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 WAYKANAN_KK = "628117961500"
@@ -69,7 +69,7 @@ def test_a_resident_says_halo_and_picks_a_service(demo):
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,
             headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+            args=CHROMIUM_ARGS,
             timeout=60_000,
         )
         try:

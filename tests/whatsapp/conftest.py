@@ -7,7 +7,7 @@ from layan.standin import delivery
 from layan.whatsapp import graph
 from tests.standin.adapter import DjangoTransport
 
-WAYKANAN_KK = "628117961500"  # Way Kanan's KK & pindah number (seed 001)
+WAYKANAN_KK = "628117961500"  # Way Kanan's number for KK and SKPWNI (its SOP 800/109)
 RESIDENT = "6281234567890"
 
 
@@ -18,7 +18,7 @@ def channel_world(transactional_db, settings):
 
     Transactional: the inbox, the outbox and the stand-in act on commit, as in production.
     """
-    from layan.core.demo import load_presets
+    from layan.demo.loader import load_presets
 
     load_presets()
     settings.WHATSAPP_GRAPH_URL = "http://testserver/graph"

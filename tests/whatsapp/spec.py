@@ -9,17 +9,12 @@ from __future__ import annotations
 
 import copy
 import functools
-from pathlib import Path
 
 import yaml
 
-SPEC_PATH = (
-    Path(__file__).resolve().parents[3]
-    / "shared"
-    / "data"
-    / "whatsapp"
-    / "business-messaging-api_v23.0.yaml"
-)
+from tests.environment import WHATSAPP_SPEC
+
+SPEC_PATH = WHATSAPP_SPEC
 SPEC_AVAILABLE = SPEC_PATH.is_file()
 WEBHOOK_PAYLOAD_REF = "#/components/schemas/WebhookPayload"
 

@@ -14,6 +14,7 @@ from django.test import Client
 from django.utils import timezone
 from PIL import Image
 
+from layan.bot import engine
 from layan.cases.models import CaseFlag
 from layan.cases.services import Actor, submit_case
 from layan.core.models import Alert
@@ -500,18 +501,20 @@ def test_an_event_leased_by_a_crashed_worker_is_taken_over_when_the_lease_ends(
     assert sent_to(RESIDENT).count() == 1
 
 
-def test_a_failing_event_is_retried_later(channel_world, monkeypatch):
+def test_a_failing_event_is_retried_later(channel_world):
     calls = []
 
     def broken(message, now=None):
         calls.append(message)
         raise RuntimeError("bot down")
 
-    monkeypatch.setattr("layan.bot.engine.handle", broken)
-    harness.post(Client(), harness.text(WAYKANAN_KK, RESIDENT, "halo"))
+    inbox.set_message_handler(broken)  # the handler the bot registered, failing
+    try:
+        harness.post(Client(), harness.text(WAYKANAN_KK, RESIDENT, "halo"))
+    finally:
+        inbox.set_message_handler(engine.handle)
     event = InboundEvent.objects.get()
     assert event.processed_at is None and event.attempts == 1 and "bot down" in event.last_error
-    monkeypatch.undo()
     assert inbox.drain(now=event.next_attempt_at - timedelta(seconds=1)) == 0  # backing off
     inbox.drain(now=event.next_attempt_at + timedelta(seconds=1))
     event.refresh_from_db()

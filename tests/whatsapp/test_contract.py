@@ -35,14 +35,9 @@ from referencing.jsonschema import DRAFT202012
 
 from layan.whatsapp import builders
 from layan.whatsapp.builders import Option
+from tests.environment import WHATSAPP_SPEC
 
-SPEC_PATH = (
-    Path(__file__).resolve().parents[3]
-    / "shared"
-    / "data"
-    / "whatsapp"
-    / "business-messaging-api_v23.0.yaml"
-)
+SPEC_PATH = WHATSAPP_SPEC
 TEMPLATES = Path(builders.__file__).resolve().parent / "presets" / "templates.yaml"
 BASE_URI = "urn:meta:whatsapp:business-messaging-api:v23.0"
 SCHEMAS = "#/components/schemas/"

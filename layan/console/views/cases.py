@@ -23,9 +23,16 @@ from layan.cases import services as engine
 from layan.cases.models import Attachment, CaseAccess, RequirementCheck
 from layan.console import forms, selectors
 from layan.console.desk import staff_view
-from layan.console.views.common import back_to_case, client_ip, run
+from layan.console.views.common import back_to_case, run
 from layan.core.errors import LayanError
+from layan.core.http import client_address
+from layan.documents import selectors as doc_selectors
+from layan.documents.kinds import kind_of
+from layan.documents.models import Handover
+from layan.documents.rendering import missing_fields
+from layan.documents.services import can_revoke, signing_key_for
 from layan.offices.fields import fields_of
+from layan.offices.models import Role
 
 INLINE_TYPES = {"image/jpeg", "image/png", "image/webp", "image/gif", "application/pdf"}
 FILE_POLICY = (
@@ -86,7 +93,7 @@ def _context(request, case, **extra) -> dict:
         "inputs": forms.inputs(specs, case.form_data) if specs else [],
         "specs": specs,
         "step_role": definition.role(step.role).label if step else "",
-        "step_is_staff": bool(step and definition.role(step.role).kind == "staff"),
+        "step_is_staff": bool(step and definition.role(step.role).kind == Role.Kind.STAFF),
         "now": now,
         **_documents_context(request, case, step, actions),
     }
@@ -96,12 +103,6 @@ def _context(request, case, **extra) -> dict:
 
 def _documents_context(request, case, step, actions) -> dict:
     """The documents card: issued documents, the draft's gaps, this step's document work."""
-    from layan.documents import selectors as doc_selectors
-    from layan.documents.kinds import kind_of
-    from layan.documents.models import Handover
-    from layan.documents.rendering import missing_fields
-    from layan.documents.services import signing_key_for
-
     work = step.document if step and actions else ""
     return {
         "issued": list(case.documents.order_by("-issued_at")),
@@ -111,14 +112,16 @@ def _documents_context(request, case, step, actions) -> dict:
         "handover": doc_selectors.handover_of(case),
         "handover_items": Handover.Item.choices,
         "signing_key": signing_key_for(case.office, request.user) if work == "sign" else None,
-        "can_revoke": bool(request.desk.role_codes & {"admin", "supervisor"}),
+        "can_revoke": can_revoke(request.user, case.office),
     }
 
 
 @staff_view
 def case_page(request, code: str):
     case = _case(request, code)
-    engine.record_access(case, user=request.user, kind=CaseAccess.Kind.PAGE, ip=client_ip(request))
+    engine.record_access(
+        case, user=request.user, kind=CaseAccess.Kind.PAGE, ip=client_address(request)
+    )
     return render(request, "console/case.html", _context(request, case))
 
 
@@ -328,7 +331,7 @@ def attachment(request, code: str, pk: int):
         user=request.user,
         kind=CaseAccess.Kind.FILE,
         detail=item.original_name or item.file.name,
-        ip=client_ip(request),
+        ip=client_address(request),
     )
     content_type = item.content_type or mimetypes.guess_type(item.file.name)[0] or ""
     inline = content_type in INLINE_TYPES

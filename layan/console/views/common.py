@@ -9,10 +9,6 @@ from django.shortcuts import redirect
 from layan.core.errors import LayanError, NotFound
 
 
-def client_ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
-
-
 def run(request, func, *args, success: str = "", **kwargs):
     """Call an engine function; its refusals become a message for the officer (not a 500).
 

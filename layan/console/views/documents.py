@@ -20,8 +20,9 @@ from layan.cases.models import CaseAccess
 from layan.cases.services import record_access
 from layan.console.desk import staff_view
 from layan.console.views.cases import _case, _version
-from layan.console.views.common import back_to_case, client_ip, run
+from layan.console.views.common import back_to_case, run
 from layan.core.errors import LayanError
+from layan.core.http import client_address
 from layan.documents import exports, selectors
 from layan.documents import services as documents
 from layan.documents.models import Document
@@ -39,7 +40,7 @@ def draft(request, code: str):
         messages.error(request, str(exc))
         return back_to_case(case.code, "documents")
     record_access(case, user=request.user, kind=CaseAccess.Kind.FILE, detail="draft",
-                  ip=client_ip(request))  # fmt: skip
+                  ip=client_address(request))  # fmt: skip
     return pdf_response(data, f"draf-{case.code}.pdf")
 
 
@@ -56,7 +57,7 @@ def issued(request, code: str, public_id: str):
     if document is None:
         raise Http404(_("Document not found."))
     record_access(case, user=request.user, kind=CaseAccess.Kind.FILE,
-                  detail=f"document {document.number}", ip=client_ip(request))  # fmt: skip
+                  detail=f"document {document.number}", ip=client_address(request))  # fmt: skip
     with document.file.open("rb") as handle:
         return pdf_response(handle.read(), f"{document.number}.pdf")
 
@@ -113,7 +114,7 @@ def record_handover(request, code: str):
 @staff_view
 def revoke(request, code: str, public_id: str):
     case = _case(request, code)
-    if not request.desk.role_codes & {"admin", "supervisor"}:
+    if not documents.can_revoke(request.user, case.office):  # the service checks it too
         raise Http404(_("Document not found."))
     document = Document.objects.filter(case=case, public_id=public_id).first()
     if document is None:

@@ -1,22 +1,22 @@
 import os
 
 from django.core.management.base import BaseCommand
+from django.core.servers.basehttp import get_internal_wsgi_application
 
 
 def serve(host: str, port: int, threads: int = 8) -> None:
     """One process, several threads: what the embedded demo runs (next to its task worker)."""
-    from waitress import serve as waitress_serve
+    from waitress import serve as waitress_serve  # only when serving with waitress
 
-    from layan.wsgi import application
-
+    application = get_internal_wsgi_application()  # settings.WSGI_APPLICATION, as runserver
     waitress_serve(application, host=host, port=port, threads=threads, ident="layan")
 
 
 def serve_gunicorn(host: str, port: int, workers: int, threads: int) -> None:
     """Several worker processes (pre-fork): the production server on Linux."""
-    from gunicorn.app.base import BaseApplication
+    from gunicorn.app.base import BaseApplication  # POSIX only: not imported elsewhere
 
-    from layan.wsgi import application
+    application = get_internal_wsgi_application()
 
     class Server(BaseApplication):
         def load_config(self):

@@ -1,17 +1,19 @@
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from layan.core.demo import (
+from layan.api.models import ApiToken
+from layan.core.management.commands.serve import serve
+from layan.core.management.commands.worker import start_task_worker
+from layan.core.periodic import Scheduler
+from layan.demo.loader import (
     create_demo_requests,
     create_demo_signers,
     create_demo_staff,
     create_demo_teams,
     load_presets,
 )
-from layan.core.management.commands.serve import serve
-from layan.core.management.commands.worker import start_task_worker
-from layan.core.periodic import Scheduler
 
 WALKTHROUGH_USERS = ("waykanan.operator_online", "waykanan.kasi", "waykanan.petugas_pelayanan_2")
 
@@ -86,10 +88,6 @@ class Command(BaseCommand):
 
     @staticmethod
     def _tokens(usernames: tuple[str, ...]) -> list[str]:
-        from django.contrib.auth import get_user_model
-
-        from layan.api.models import ApiToken
-
         lines = []
         for user in get_user_model().objects.filter(username__in=usernames).order_by("username"):
             _row, raw = ApiToken.issue(user, "demo walk-through")

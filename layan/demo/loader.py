@@ -1,22 +1,39 @@
-"""The seed offices, their SOP presets and one demo user per role: what ``layan demo`` loads."""
+"""The seed offices, their SOP presets and one demo user per role: what ``layan demo`` loads.
+
+The tests load the same presets through :func:`load_presets`, so the demo and the suite run the
+same offices.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import io
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
 from django.db import transaction
+from django.utils import timezone
+from PIL import Image, ImageDraw
 
+from layan.cases.models import Attachment, Case
+from layan.cases.services import Actor, submit_case
 from layan.core.errors import Invalid
-from layan.offices.catalogue import PRESETS_DIR, load_office, load_services, read_catalogue
-from layan.offices.models import Role, StaffRole
+from layan.documents.keys import create_local_key
+from layan.documents.models import SigningKey
+from layan.offices.catalogue import (
+    PRESETS_DIR,
+    condition_applies,
+    load_office,
+    load_services,
+    question_choices,
+    read_catalogue,
+)
+from layan.offices.models import Office, Role, StaffRole
 from layan.sop.definition import read_file
+from layan.sop.services import PRESETS_DIR as SOP_PRESETS_DIR
 from layan.sop.services import load_definition
 from layan.whatsapp.services import install_default_templates
-
-SOP_PRESETS_DIR = Path(__file__).resolve().parents[1] / "sop" / "presets"
-DEMO_OFFICES = ("solok", "waykanan", "balangan", "metro", "keliling")
 
 
 @dataclass
@@ -106,9 +123,6 @@ def create_demo_teams(password: str) -> list[str]:
 def create_demo_signers(passphrase: str) -> list[str]:
     """A signing key (demo CA) for every head of office (``<office>.kadis``) and the all-roles
     officers, so a flow can be signed in the demo. Existing keys are kept."""
-    from layan.documents.keys import create_local_key
-    from layan.documents.models import SigningKey
-
     names = []
     for holder in StaffRole.objects.filter(role__code="kadis").select_related(
         "user", "role__office"
@@ -125,10 +139,6 @@ DEMO_APPLICANTS = ("Siti Rahmawati", "Budi Santoso", "Dewi Lestari", "Ahmad Fauz
 
 def _sample_image(title: str, line: str) -> bytes:
     """A small picture standing in for a photographed document."""
-    import io
-
-    from PIL import Image, ImageDraw
-
     image = Image.new("RGB", (640, 420), "white")
     draw = ImageDraw.Draw(image)
     draw.rectangle((10, 10, 629, 409), outline="#0b5d8a", width=4)
@@ -149,8 +159,6 @@ def _sample_nik(office, index: int) -> str:
 
 
 def _sample_answer(question: dict):
-    from layan.offices.catalogue import question_choices
-
     kind = question.get("kind")
     if kind == "choice":
         return question_choices(question)[0][0]
@@ -164,16 +172,6 @@ def _sample_answer(question: dict):
 def create_demo_requests() -> int:
     """One request per service of every office that has none yet, as if sent on WhatsApp,
     with a sample picture for each file requirement, so the console's queues are not empty."""
-    import hashlib
-
-    from django.core.files.base import ContentFile
-    from django.utils import timezone
-
-    from layan.cases.models import Attachment, Case
-    from layan.cases.services import Actor, submit_case
-    from layan.offices.catalogue import condition_applies
-    from layan.offices.models import Office
-
     created = 0
     for office in Office.objects.filter(is_active=True):
         if Case.objects.filter(office=office).exists():

@@ -1,0 +1,37 @@
+"""Step work the engine does not do itself, checked before a step may go forward.
+
+An SOP step may ask for document work (``document: sign | print | handover``): the head of
+office's signature, the card blank's serial, the hand-over record. That work belongs to the
+documents app, above the engine; it registers one check per kind of work at start-up
+(``AppConfig.ready``), and the engine asks it through :func:`missing` without importing it. A
+step whose kind of work has no registered check cannot go forward: the engine fails closed
+rather than let a request past work nobody can check.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.utils.translation import gettext as _
+
+# (case, step) -> None when the work is done, else (error code, message for the officer).
+Check = Callable[..., tuple[str, str] | None]
+
+_CHECKS: dict[str, Check] = {}
+
+
+def register(work: str, check: Check) -> None:
+    """Make ``check`` the judge of ``work`` (one of the SOP's document work kinds)."""
+    _CHECKS[work] = check
+
+
+def missing(case, step) -> tuple[str, str] | None:
+    """What the step's work still lacks, as (code, message); None when done or none asked."""
+    if not step.document:
+        return None
+    check = _CHECKS.get(step.document)
+    if check is None:
+        return "step_work_unchecked", _(
+            "This step's work (%(work)s) cannot be checked here; the request stays at this step."
+        ) % {"work": step.document}
+    return check(case, step)
