@@ -2,15 +2,16 @@
 
 Calls ``layan.wsgi.application`` directly (one WSGI environ per pre-built signed body, the same
 bodies as bench/loadgen.py; ``close()`` on each response, as a server does) against the
-PostgreSQL database ``layan_bench`` left by bench/webhook_ingest.py (run that first). Prints the
-server CPU and wall time per request, serially, with no HTTP server, no client and no other
-request competing, so it is far less noisy than the end-to-end benchmark. Also times the floor's
-work (HMAC + one INSERT with psycopg) the same way.
+PostgreSQL database ``layan_bench`` left by bench/webhook_ingest.py (run that first; the server
+is the one ``LAYAN_BENCH_POSTGRES`` names, as for webhook_ingest.py). Prints the server CPU and
+wall time per request, serially, with no HTTP server, no client and no other request competing,
+so it is far less noisy than the end-to-end benchmark. Also times the floor's
+work (the signature check + one INSERT with psycopg) the same way.
 
     .venv/bin/python bench/profile_webhook.py                         # the app as is
-    .venv/bin/python bench/profile_webhook.py --variant no-task-row   # a what-if (variants.py)
+    .venv/bin/python bench/profile_webhook.py --variant raw-insert    # a what-if (variants.py)
     .venv/bin/python bench/profile_webhook.py --profile --sort tottime
-    .venv/bin/python bench/profile_webhook.py --compare as-is no-task-row,no-health-check --rounds 5
+    .venv/bin/python bench/profile_webhook.py --compare as-is raw-insert,no-health-check --rounds 5
 
 ``--compare`` runs each variant spec in its own process, ``--rounds`` times, interleaved, and
 prints the minimum and median CPU per request of each (the minimum is the least disturbed by
@@ -21,8 +22,6 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import hashlib
-import hmac
 import io
 import json
 import os
@@ -40,7 +39,9 @@ sys.path.insert(0, str(BENCH.parent))
 
 from loadgen import build_bodies  # noqa: E402
 from variants import VARIANTS  # noqa: E402
-from webhook_ingest import speed_probe  # noqa: E402
+from webhook_ingest import pg_url, speed_probe  # noqa: E402
+
+from layan.whatsapp.signatures import sign, verify  # noqa: E402
 
 SECRET = "bench-app-secret-3f6c1a"  # noqa: S105 - a benchmark's own test secret
 
@@ -80,7 +81,7 @@ def variant_names(spec: str) -> list[str]:
 
 
 def measure(args) -> dict:
-    db_url = f"postgres://postgres@127.0.0.1:5432/{args.db}"
+    db_url = pg_url(args.db)
     os.environ.update(
         DATABASE_URL=db_url,
         LAYAN_TASK_BACKEND="db",
@@ -102,8 +103,7 @@ def measure(args) -> dict:
     warm = 200
     n = args.requests
     bodies = build_bodies(n + warm, os.urandom(4).hex(), ["6281100006311"], 450)
-    key = SECRET.encode()
-    sigs = ["sha256=" + hmac.new(key, b, hashlib.sha256).hexdigest() for b in bodies]
+    sigs = [sign(b, SECRET) for b in bodies]
 
     def call(i):
         out = []
@@ -142,8 +142,7 @@ def measure(args) -> dict:
         t0, c0 = time.perf_counter(), time.process_time()
         for i in range(n):
             body = bodies[i]
-            expected = "sha256=" + hmac.new(key, body, hashlib.sha256).hexdigest()
-            if not hmac.compare_digest(sigs[i].encode(), expected.encode()):
+            if not verify(body, sigs[i], SECRET):
                 raise SystemExit("floor: bad signature")
             conn.execute("INSERT INTO bench_floor_event (body) VALUES (%s)", (body.decode(),))
         wall, cpu = time.perf_counter() - t0, time.process_time() - c0

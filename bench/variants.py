@@ -6,13 +6,30 @@ rules out, so that its gain can be measured before anyone makes it, in process
 (bench/webhook_ingest.py --variant NAME, served by bench/variant_wsgi.py).
 Apply after django.setup() and before the WSGI handler is created.
 
-Written against the intake of commit a2f513b: webhook POSTs take the WSGI fast path in
-layan/wsgi.py (no middleware) to layan.whatsapp.intake.intake(), which calls inbox.store(): one
-InboundEvent row, then a debounced ``drain`` task scheduled on commit. (The ``lean-middleware``
-variant measured before that commit is what the fast path now does for real.)
+The variants follow the current intake: webhook POSTs take the WSGI fast path in layan/wsgi.py
+(no middleware) to layan.whatsapp.intake.intake(), which calls ``inbox.store(body, payload)``:
+one InboundEvent row, then ``inbox._schedule_drain`` on commit, which enqueues the debounced
+``layan.whatsapp.inbox.drain_pending`` task. intake() does not use store()'s return value.
+Each variant checks that what it replaces still exists, so that a change to the app makes it
+fail loudly instead of measuring something else.
 """
 
 from __future__ import annotations
+
+import inspect
+
+
+def _require(module, name: str, params: list[str] | None = None):
+    """``module.name``, checked to exist (and to take ``params``, when given)."""
+    target = getattr(module, name, None)
+    if target is None:
+        raise RuntimeError(f"variant out of date: {module.__name__}.{name} no longer exists")
+    if params is not None and list(inspect.signature(target).parameters) != params:
+        raise RuntimeError(
+            f"variant out of date: {module.__name__}.{name}{inspect.signature(target)},"
+            f" expected ({', '.join(params)})"
+        )
+    return target
 
 
 def _no_health_check():
@@ -36,6 +53,8 @@ def _raw_insert():
     from layan.whatsapp import inbox
     from layan.whatsapp.parsing import phone_number_ids
 
+    _require(inbox, "store", ["body", "payload"])
+    _require(inbox, "_schedule_drain")
     sql = (
         "INSERT INTO whatsapp_inboundevent (received_at, body, phone_number_id, attempts,"
         " last_error) VALUES (now(), %s, %s, 0, '')"
@@ -55,6 +74,7 @@ def _no_drain():
     measures what the debounced scheduling still costs per webhook."""
     from layan.whatsapp import inbox
 
+    _require(inbox, "_schedule_drain")
     inbox._schedule_drain = lambda: None
 
 

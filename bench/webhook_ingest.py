@@ -7,8 +7,9 @@ One command, from the repository root:
 
 What it does (see bench/README.md):
 
-1. drops and creates the PostgreSQL database ``layan_bench`` (exits 0 with a message when
-   PostgreSQL is unreachable), runs ``layan migrate`` and ``layan demo --load-only``;
+1. drops and creates the PostgreSQL database ``layan_bench`` on the server named by
+   ``LAYAN_BENCH_POSTGRES`` (default ``postgres://postgres@127.0.0.1:5432``; exits 0 with a
+   message when PostgreSQL is unreachable), runs ``layan migrate`` and ``layan demo --load-only``;
 2. for every (workers, threads, concurrency) combination: starts ``layan serve --server
    gunicorn`` (LAYAN_TASK_BACKEND=db, no task worker: ingest and acknowledgement only), waits
    for /healthz, runs the load generator (bench/loadgen.py, a separate process) and stops the
@@ -37,13 +38,15 @@ import sys
 import tempfile
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 VENV_BIN = Path(sys.executable).parent
-PG_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
+# The PostgreSQL server, as a URL without a database name; the benchmark's databases are on it.
+PG_SERVER_URL = os.environ.get("LAYAN_BENCH_POSTGRES") or "postgres://postgres@127.0.0.1:5432"
 SECRET = "bench-app-secret-3f6c1a"  # noqa: S105 - a benchmark's own test secret
 HOST = "127.0.0.1"
 
@@ -68,9 +71,29 @@ def int_list(text: str) -> list[int]:
 # --------------------------------------------------------------------------- database
 
 
+def pg_url(database: str) -> str:
+    """The URL of ``database`` on the configured server (any database name in it is replaced)."""
+    parts = urllib.parse.urlsplit(PG_SERVER_URL)
+    query = f"?{parts.query}" if parts.query else ""
+    return f"{parts.scheme}://{parts.netloc}/{database}{query}"
+
+
+PG_ADMIN_URL = pg_url("postgres")
+
+
+def pg_address() -> str:
+    """The configured server as ``user@host:port``, for messages (never the password)."""
+    parts = urllib.parse.urlsplit(PG_SERVER_URL)
+    host = parts.hostname or urllib.parse.parse_qs(parts.query).get("host", ["localhost"])[0]
+    if ":" in host:
+        host = f"[{host}]"
+    address = f"{host}:{parts.port or 5432}"
+    return f"{parts.username}@{address}" if parts.username else address
+
+
 def code_version() -> str:
-    """The last commit of layan/ (read-only git), ``+dirty`` when layan/ has local changes:
-    others may commit while a long sweep runs, and runs on different code do not compare."""
+    """The last commit of layan/ (read-only git), ``+dirty`` when layan/ has local changes: runs
+    on different code do not compare, so each run records the code it measured."""
     try:
         head = subprocess.run(  # noqa: S603
             ["git", "log", "-1", "--format=%h", "--", "layan"],  # noqa: S607
@@ -105,7 +128,7 @@ def pg_reachable() -> str | None:
         with pg_connect(PG_ADMIN_URL) as conn:
             return conn.execute("SHOW server_version").fetchone()[0]
     except Exception as exc:  # noqa: BLE001 - any failure means: skip
-        log(f"PostgreSQL at 127.0.0.1:5432 unreachable ({type(exc).__name__}: {exc})")
+        log(f"PostgreSQL at {pg_address()} unreachable ({type(exc).__name__}: {exc})")
         return None
 
 
@@ -310,7 +333,7 @@ def cpu_snapshot(loadgen_pid: int, server_sid: int) -> dict:
         parts = [int(x) for x in f.readline().split()[1:]]
     idle = parts[3] + parts[4]
     out["machine_busy"] = (sum(parts[:8]) - idle) / CLK_TCK
-    out["steal"] = parts[7] / CLK_TCK  # time the hypervisor gave our vCPUs to someone else
+    out["steal"] = parts[7] / CLK_TCK  # time the hypervisor did not run our vCPUs
     return out
 
 
@@ -332,9 +355,9 @@ def machine_busy(interval: float = 1.0) -> float:
 def speed_probe(rounds: int = 7) -> float:
     """Milliseconds of CPU for a fixed pure-Python workload (median of ``rounds``).
 
-    On a shared VM the same work can take twice as long from one minute to the next (the host's
-    other tenants); every run records this so that figures taken at different moments can be
-    compared: a run with a higher probe ran on a slower machine."""
+    On a virtual machine the same work can take twice as long from one minute to the next;
+    every run records this so that figures taken at different moments can be compared: a run
+    with a higher probe ran on a slower machine."""
     times = []
     for _ in range(rounds):
         c0 = time.process_time()
@@ -348,8 +371,8 @@ def speed_probe(rounds: int = 7) -> float:
 
 
 def wait_for_quiet(max_wait: float, threshold: float = 35.0) -> float:
-    """Wait (at most ``max_wait`` s) until the machine is idle for 3 s in a row: other work on
-    the same 2 cores (tests, builds) skews every figure. Returns the last busy reading."""
+    """Wait (at most ``max_wait`` s) until the machine is idle for 3 s in a row, so that a run
+    is not disturbed by other load on the machine. Returns the last busy reading."""
     deadline = time.monotonic() + max_wait
     quiet = 0
     busy = machine_busy()
@@ -476,7 +499,7 @@ def pair_key(pair: dict) -> tuple:
 
 def stolen(run: dict) -> bool:
     """True when the hypervisor took more than STEAL_LIMIT % of a core during the run: its
-    figures say more about the host's other tenants than about the server under test."""
+    figures say more about the host than about the server under test."""
     return run.get("cpu_pct", {}).get("steal", 0.0) > STEAL_LIMIT
 
 
@@ -621,13 +644,13 @@ def main(argv=None) -> int:
     pg_version = pg_reachable()
     if pg_version is None:
         print(
-            "SKIPPED: the webhook ingest benchmark needs PostgreSQL on 127.0.0.1:5432"
-            " (user postgres, trust auth)."
+            f"SKIPPED: the webhook ingest benchmark needs PostgreSQL at {pg_address()}"
+            " (set LAYAN_BENCH_POSTGRES to another server URL, without a database name)."
         )
         return 0
     log(machine_info(pg_version))
 
-    db_url = f"postgres://postgres@127.0.0.1:5432/{args.db}"
+    db_url = pg_url(args.db)
     datadir = Path(tempfile.mkdtemp(prefix="layan-bench-"))
     env = {
         **os.environ,
