@@ -14,7 +14,7 @@ from hypothesis.extra.django import TestCase
 
 from layan.bot import engine
 from layan.cases.models import Case
-from layan.offices.models import Channel
+from layan.offices.models import Channel, Requirement
 from layan.whatsapp.models import Conversation, Identity, InboundEvent, InboundMessage, MediaFile
 
 START = datetime(2026, 11, 23, 8, 0, tzinfo=ZoneInfo("Asia/Jakarta"))
@@ -65,8 +65,10 @@ guided_run = st.one_of(st.just(0), st.integers(min_value=30, max_value=45)).map(
 )
 
 
-def guided(state: dict) -> tuple[str, object]:
-    """The answer the bot is waiting for, from the conversation state."""
+def guided(conversation: Conversation) -> tuple[str, object]:
+    """The answer the bot is waiting for, from the conversation state (and, for a requirement,
+    its kind: a NIK or a text is typed, a photo or document sent)."""
+    state = conversation.state or {}
     options = [option_id for option_id, _title in state.get("options") or []]
     if state.get("flow") != "apply":
         wanted = [o for o in options if o.startswith(("apply:", "svc:", "menu:services"))]
@@ -86,6 +88,19 @@ def guided(state: dict) -> tuple[str, object]:
             return ("text", "lanjut")
         if "f:skip" in options:
             return ("text", "lewati")
+        kind = (
+            Requirement.objects.filter(
+                service__office_id=conversation.channel.office_id,
+                service__code=state.get("service"),
+                code=field[2:],
+            )
+            .values_list("kind", flat=True)
+            .first()
+        )
+        if kind == Requirement.Kind.NIK:
+            return ("text", "1808014501150001")
+        if kind == Requirement.Kind.TEXT:
+            return ("text", "Keterangan dari pemohon")
         return ("image", True)
     return ("text", "lewati")
 
@@ -111,7 +126,7 @@ class BotProperties(TestCase):
             body="{}", phone_number_id=conversation.channel.phone_number_id
         )
         if kind == "guide":
-            kind, value = guided(conversation.state or {})
+            kind, value = guided(conversation)
         from layan.whatsapp.inbox import without_nul
 
         value = without_nul(value)  # as the inbox stores what Meta sends
