@@ -13,11 +13,12 @@ import tomllib
 from pathlib import Path
 
 import pytest
-from django.db.models.signals import post_save, pre_save
+from django.db.models.signals import post_delete, post_save, pre_save
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "layan"
 LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
+MODEL_SIGNALS = {"pre_save", "post_save", "pre_delete", "post_delete", "m2m_changed"}
 
 
 def _lint_imports(cwd: Path, pythonpath: Path) -> subprocess.CompletedProcess:
@@ -118,15 +119,36 @@ def test_no_app_uses_another_apps_private_names():
     assert used == []
 
 
-def test_nothing_listens_to_generic_model_signals_of_the_event_log(db):
-    from layan.cases.models import Case, CaseEvent
+def test_nothing_listens_to_the_event_log_or_to_another_apps_model_saves():
+    """Higher apps react to the engine's announcements, not to its rows being saved; a model
+    signal is only for a model of the listener's own app."""
+    from django.apps import apps
 
-    assert not post_save.has_listeners(CaseEvent)
-    assert not post_save.has_listeners(Case)
-    for path, _app, tree in _modules():
-        names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
-        assert not names & {"post_save", "pre_save", "post_delete"}, path
-    assert not pre_save.has_listeners(CaseEvent)
+    for model in apps.get_app_config("cases").get_models():
+        for signal in (pre_save, post_save, post_delete):
+            assert not signal.has_listeners(model), model
+    foreign = []
+    for path, app, tree in _modules():
+        own_models = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module == f"layan.{app}.models":
+                own_models |= {alias.asname or alias.name for alias in node.names}
+            elif isinstance(node, ast.ClassDef):
+                own_models.add(node.name)
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call):
+                continue
+            args = [*node.args, *(k.value for k in node.keywords)]
+            if not any(isinstance(a, ast.Name) and a.id in MODEL_SIGNALS for a in args) and not (
+                isinstance(node.func, ast.Attribute)
+                and isinstance(node.func.value, ast.Name)
+                and node.func.value.id in MODEL_SIGNALS
+            ):
+                continue
+            sender = next((k.value for k in node.keywords if k.arg == "sender"), None)
+            if not (isinstance(sender, ast.Name) and sender.id in own_models):
+                foreign.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert foreign == []
 
 
 def test_the_architecture_page_lists_every_flag_and_domain_event():

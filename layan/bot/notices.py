@@ -35,8 +35,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
 from layan.bot import documents, tracking
-from layan.bot.models import CaseContact
-from layan.bot.selectors import ACTING, documents_request, rated
+from layan.bot.selectors import acting_conversations, documents_request, rated
 from layan.bot.texts import Texts
 from layan.bot.turn import BOOKKEEPING, format_datetime, office_hours
 from layan.cases import events, flags
@@ -60,15 +59,6 @@ UNDELIVERABLE = flags.register(
 )
 
 
-def _conversations(case: Case) -> list[Conversation]:
-    """The conversations that hear about ``case``: the one it was applied from, the
-    applicant's own (not those that only follow it)."""
-    contacts = CaseContact.objects.filter(case=case, kind__in=ACTING).select_related(
-        "conversation__channel__office", "conversation__identity"
-    )
-    return [contact.conversation for contact in contacts]
-
-
 class Notice:
     """One notice of ``event`` to one conversation, in its language."""
 
@@ -90,7 +80,7 @@ class Notice:
 
 def _each(case: Case, event: CaseEvent, tell: Callable[[Notice], None]) -> None:
     """``tell`` each conversation that hears about ``case``, each in a savepoint of its own."""
-    for conversation in _conversations(case):
+    for conversation in acting_conversations(case):
         with contained(f"the notice of {case.code} to conversation {conversation.pk}"):
             tell(Notice(case, event, conversation))
 
@@ -154,7 +144,7 @@ def await_documents(sender, case: Case, event: CaseEvent, **kwargs) -> None:
     something else (the menu then offers "Kirim berkas"). After the officer's transaction: the
     conversation is locked after the request, never while it is (the bot locks the
     conversation first, then the request)."""
-    for conversation in _conversations(case):
+    for conversation in acting_conversations(case):
         _await_documents(conversation.pk, case.pk, event.pk)
 
 

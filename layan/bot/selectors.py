@@ -77,6 +77,15 @@ def follows(conversation: Conversation, case: Case) -> bool:
 ACTING = (CaseContact.Kind.SUBMITTER, CaseContact.Kind.APPLICANT)
 
 
+def acting_conversations(case: Case) -> list[Conversation]:
+    """The conversations that hear about ``case``: the one it was applied from and the
+    applicant's own (not those that only follow it)."""
+    contacts = CaseContact.objects.filter(case=case, kind__in=ACTING).select_related(
+        "conversation__channel__office", "conversation__identity"
+    )
+    return [contact.conversation for contact in contacts]
+
+
 def acting_cases(conversation: Conversation) -> QuerySet[Case]:
     return followed_cases(conversation).filter(
         contacts__conversation__identity_id=conversation.identity_id,

@@ -25,8 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from layan.bot.models import CaseContact
-from layan.bot.selectors import ACTING
+from layan.bot.selectors import acting_conversations
 from layan.cases import flags
 from layan.cases import services as engine
 from layan.cases.models import Case
@@ -413,11 +412,7 @@ def deliver(document_id: int, *, now: datetime | None = None) -> list:
     document = Document.objects.select_related("case__office", "case__service").get(pk=document_id)
     case = document.case
     rows = []
-    contacts = CaseContact.objects.filter(case=case, kind__in=ACTING).select_related(
-        "conversation__channel", "conversation__identity"
-    )
-    for contact in contacts:
-        conversation = contact.conversation
+    for conversation in acting_conversations(case):
         key = f"document:{document.public_id}:{conversation.pk}"
         filename = f"{document.title} {case.code}.pdf".replace("/", "-")
         if conversation.window_open(now):

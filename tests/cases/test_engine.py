@@ -14,16 +14,6 @@ WIB = ZoneInfo("Asia/Jakarta")
 MONDAY_9 = datetime(2026, 11, 23, 9, 0, tzinfo=WIB)
 
 
-@pytest.fixture
-def office(make_office):
-    return make_office()
-
-
-@pytest.fixture
-def people(office):
-    return {code: staff(office, code) for code in ("operator", "kasi", "kadis", "admin_db")}
-
-
 def submit(office, now=MONDAY_9, **kwargs):
     return services.submit_case(
         service=Service.objects.get(office=office),

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import logging
 from contextlib import contextmanager
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import transaction
@@ -17,12 +15,10 @@ from layan.cases.models import Case, CaseEvent, CaseFlag, Status
 from layan.cases.services import Actor
 from layan.core.errors import RecordingFailed
 from layan.core.events import EVENTS, after_commit, isolated
-from layan.offices.models import Service
 from layan.registry.models import Region
+from tests.cases.test_engine import MONDAY_9, act, submit
 from tests.factories import staff
 
-WIB = ZoneInfo("Asia/Jakarta")
-MONDAY_9 = datetime(2026, 11, 23, 9, 0, tzinfo=WIB)
 CASE_EVENTS = [
     events.request_submitted,
     events.step_entered,
@@ -32,16 +28,6 @@ CASE_EVENTS = [
     events.request_rejected,
     events.request_flagged,
 ]
-
-
-@pytest.fixture
-def office(make_office):
-    return make_office()
-
-
-@pytest.fixture
-def people(office):
-    return {code: staff(office, code) for code in ("operator", "kasi", "kadis", "admin_db")}
 
 
 @contextmanager
@@ -77,22 +63,6 @@ def heard():
     finally:
         for signal in receivers:
             signal.disconnect(dispatch_uid=f"test-{signal.name}")
-
-
-def submit(office, **kwargs):
-    return services.submit_case(
-        service=Service.objects.get(office=office),
-        actor=Actor.applicant("Siti"),
-        applicant_name="Siti Aminah",
-        now=MONDAY_9,
-        **kwargs,
-    )
-
-
-def act(case, user, action, note="", **kw):
-    return services.perform_action(
-        case.code, actor=Actor.staff(user), action=action, note=note, now=MONDAY_9, **kw
-    )
 
 
 def test_submission_announces_the_request_then_each_step_entered_with_the_saved_state(office):

@@ -3,19 +3,12 @@
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-import pytest
-
 from layan.cases import services
 from layan.cases.services import Actor
 from layan.offices.models import OfficeDayOff, Service
 
 WIB = ZoneInfo("Asia/Jakarta")
 WITA = ZoneInfo("Asia/Makassar")
-
-
-@pytest.fixture
-def office(make_office):
-    return make_office()
 
 
 def submit(office, now):
