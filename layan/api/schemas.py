@@ -20,16 +20,38 @@ class RequirementOut(Schema):
     condition: dict[str, Any] | None
 
 
+class ChoiceOut(Schema):
+    value: str
+    label: str
+
+
+class FieldOut(Schema):
+    """A data-entry field: what the officer types at the SOP's data-entry step."""
+
+    code: str
+    label: str
+    kind: str = Field(description="text, textarea, nik, kk, number, date, choice or table")
+    required: bool
+    choices: list[ChoiceOut] = Field(description="for a choice: its options, in order")
+    columns: list[FieldOut] = Field(description="for a table: the fields of one row")
+    min_rows: int
+    max_rows: int
+    help: str
+
+
 class ServiceOut(Schema):
     code: str
     name: str
     prefix: str
     output: str
+    document: str = Field(description="the output's document type (see docs/documents.md)")
     delivery: str
+    complaint: bool
     sop: str
     forms: list[str]
     questions: list[dict[str, Any]]
     requirements: list[RequirementOut]
+    fields: list[FieldOut]
 
 
 class ChannelOut(Schema):
@@ -37,6 +59,9 @@ class ChannelOut(Schema):
     phone_number_id: str
     label: str
     services: list[str]
+
+
+FieldOut.model_rebuild()
 
 
 class OfficeOut(Schema):
@@ -102,6 +127,9 @@ class CaseIn(Schema):
     applicant_name: str
     applicant_nik: str = ""
     applicant_phone: str = ""
+    channel: str | None = Field(
+        None, description="counter, field, reporter or api (the default): how it came in"
+    )
     submitter_kind: str | None = Field(
         None, description="applicant, field_officer, third_party or staff; derived when left out"
     )
@@ -140,10 +168,64 @@ class EventOut(Schema):
     due_at: datetime | None
 
 
+class RoleRefOut(Schema):
+    code: str
+    label: str
+
+
+class AttachmentOut(Schema):
+    id: int
+    requirement: str = Field(description="the requirement it is for ('' for none)")
+    name: str
+    content_type: str
+    size: int
+    sha256: str
+    uploaded_at: datetime
+    url: str = Field(description="download through the API (logged in the access log)")
+
+
+class ChecklistItemOut(Schema):
+    requirement: str
+    label: str
+    kind: str
+    required: bool
+    applies: bool = Field(description="whether its condition holds for the applicant's answers")
+    value: str = Field(description="a typed requirement's value (text, NIK)")
+    verdict: str | None = Field(description="accepted, rejected, or null: not checked yet")
+    reason: str
+    checked_at: datetime | None
+    attachments: list[AttachmentOut]
+
+
+class DocumentOut(Schema):
+    public_id: str
+    kind: str
+    title: str
+    number: str
+    status: str = Field(description="active, superseded or revoked")
+    issued_at: datetime
+    signed_at: datetime | None
+    signer_name: str
+    revoked_reason: str
+    download_url: str = Field(description="the signed PDF through the API (logged)")
+    verification_url: str = Field(description="the public verification page of its QR code")
+
+
+class HandoverOut(Schema):
+    card_serial: str
+    printed_at: datetime | None
+    received_by: str
+    relation: str
+    collected: list[str]
+    note: str
+    handed_at: datetime | None
+
+
 class CaseSummaryOut(Schema):
     code: str
     office: str
     service: str
+    channel: str
     status: str
     step: str | None
     step_role: str | None
@@ -159,12 +241,25 @@ class CaseSummaryOut(Schema):
 class CaseOut(CaseSummaryOut):
     sop_version: int
     step_activity: str | None
+    acting_role: RoleRefOut | None = Field(
+        description="the staff role that may act at the current step (also when it records an "
+        "applicant's step for them)"
+    )
+    data_entry: bool = Field(description="the current step is the data-entry step")
+    step_work: str = Field(description="the current step's document work: sign, print, handover")
     applicant_nik: str
     applicant_phone: str
     submitter_kind: str
     submitter_name: str
     submitter_phone: str
     form_data: dict[str, Any]
+    form_errors: dict[str, str] = Field(
+        description="per data-entry field code, what is wrong with its stored value"
+    )
+    checklist: list[ChecklistItemOut]
+    other_attachments: list[AttachmentOut]
+    documents: list[DocumentOut]
+    handover: HandoverOut | None
     closed_at: datetime | None
     paused: bool
     allowed_actions: list[ActionOut]
@@ -179,6 +274,55 @@ class CaseListOut(Schema):
 class NoteIn(Schema):
     note: str = ""
     data: dict[str, Any] = {}
+
+
+class DataIn(Schema):
+    values: dict[str, Any] = Field(description="data-entry field code -> value (tables: rows)")
+    version: int | None = None
+
+
+class CheckIn(Schema):
+    requirement: str
+    verdict: str = Field(description="accepted or rejected")
+    reason: str = Field("", description="needed to reject: the applicant reads it")
+    version: int | None = None
+
+
+class PrintIn(Schema):
+    serial: str = Field(description="the card blank's serial number")
+    version: int | None = None
+
+
+class HandoverIn(Schema):
+    received_by: str
+    relation: str = ""
+    collected: list[str] = Field([], description="old_card, damaged_card, police_letter")
+    note: str = ""
+    version: int | None = None
+
+
+class RevokeIn(Schema):
+    reason: str
+
+
+class RegisterEntryOut(Schema):
+    number: int
+    entered_at: datetime
+    code: str
+    applicant_name: str
+    applicant_nik: str
+    output: str
+    delivery: str
+    document_number: str
+    card_serial: str
+    received_by: str
+
+
+class RegisterOut(Schema):
+    office: str
+    service: str
+    year: int
+    entries: list[RegisterEntryOut]
 
 
 class ConversationOut(Schema):

@@ -63,12 +63,25 @@ class EventKind(models.TextChoices):
     CLAIM = "claim", _("Claimed")
     RELEASE = "release", _("Put back in the queue")
     FLAG = "flag", _("Flagged")
+    ATTACH = "attach", _("File added")
+    CONSENT = "consent", _("Applicant's answer to the field officer's application")
+    VISIT = "visit", _("Outreach visit")
     ALERT = "alert", _("Late")
     DOCUMENT = "document", _("Document work")
 
 
 # Bookkeeping lines that do not change where a request is or what it waits for.
 BOOKKEEPING_KINDS = (EventKind.FLAG, EventKind.ALERT, EventKind.CLAIM, EventKind.RELEASE)
+
+
+class IntakeChannel(models.TextChoices):
+    """How a request came in (reports and queues group by it)."""
+
+    WHATSAPP = "whatsapp", _("WhatsApp")
+    COUNTER = "counter", _("counter")
+    FIELD = "field", _("field officer")
+    REPORTER = "reporter", _("reporter")
+    API = "api", _("API")
 
 
 class Case(models.Model):
@@ -96,6 +109,9 @@ class Case(models.Model):
     submitter_phone = models.CharField(_("submitter phone"), max_length=24, blank=True)
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    channel = models.CharField(
+        _("channel"), max_length=10, choices=IntakeChannel.choices, default=IntakeChannel.WHATSAPP
     )
     form_data = models.JSONField(_("form data"), default=dict, blank=True)
 
@@ -140,6 +156,10 @@ class Case(models.Model):
                 condition=~Q(status="waiting_applicant") | Q(paused_at__isnull=False),
                 name="case_waiting_is_paused",
             ),
+            models.CheckConstraint(
+                condition=Q(channel__in=[c.value for c in IntakeChannel]),
+                name="case_channel_valid",
+            ),
         ]
         indexes = [
             # Role queues: current step (whose role) × status, sorted by due time.
@@ -149,6 +169,9 @@ class Case(models.Model):
             models.Index(fields=["service", "status"], name="case_service_idx"),
             models.Index(fields=["status", "step_due_at"], name="case_overdue_idx"),
             models.Index(fields=["applicant_nik"], name="case_nik_idx"),
+            models.Index(fields=["office", "channel", "created_at"], name="case_channel_idx"),
+            # A field officer's visits of the day: what they submitted, newest first.
+            models.Index(fields=["submitted_by", "created_at"], name="case_submitter_idx"),
         ]
 
     def __str__(self) -> str:

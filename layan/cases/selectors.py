@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db.models import F, Prefetch, Q, QuerySet
@@ -10,9 +10,19 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from layan.cases import flags
-from layan.cases.models import ACTIVE, Case, CaseEvent, CaseFlag, Status
+from layan.cases.models import (
+    ACTIVE,
+    Attachment,
+    Case,
+    CaseEvent,
+    CaseFlag,
+    IntakeChannel,
+    RequirementCheck,
+    Status,
+)
 from layan.core.errors import Invalid, NotFound
-from layan.offices.models import Office, Role
+from layan.offices.catalogue import condition_applies
+from layan.offices.models import Office, Requirement, Role
 
 
 def offices_of(user) -> QuerySet[Office]:
@@ -50,6 +60,7 @@ class CaseFilter:
     unassigned: bool | None = None
     overdue: bool | None = None
     flagged: bool | None = None
+    channel: str | None = None
     query: str | None = None
 
     def apply(self, qs: QuerySet[Case], now: datetime | None = None) -> QuerySet[Case]:
@@ -64,6 +75,10 @@ class CaseFilter:
             qs = qs.filter(status=self.status)
         if self.statuses is not None:
             qs = qs.filter(status__in=self.statuses)
+        if self.channel:
+            if self.channel not in IntakeChannel.values:
+                raise Invalid(_("Unknown channel %(c)s.") % {"c": self.channel}, "channel_invalid")
+            qs = qs.filter(channel=self.channel)
         if self.step:
             qs = qs.filter(current_step__key=self.step)
         if self.role:
@@ -105,3 +120,43 @@ def case_for(user, code: str) -> Case:
     if case is None:
         raise NotFound(_("Request %(code)s not found.") % {"code": code}, "case_not_found")
     return case
+
+
+@dataclass
+class RequirementRow:
+    requirement: Requirement
+    applies: bool
+    attachments: list[Attachment] = field(default_factory=list)
+    value: str = ""
+    check: RequirementCheck | None = None
+
+    @property
+    def new_since_check(self) -> bool:
+        """Files that arrived after the verdict (the applicant answered a rejection)."""
+        return bool(
+            self.check and any(a.uploaded_at > self.check.checked_at for a in self.attachments)
+        )
+
+
+def checklist(case: Case) -> tuple[list[RequirementRow], list[Attachment]]:
+    """Each requirement of the service with its files, typed value and verdict; and the files
+    that belong to no requirement of the service."""
+    answers = case.form_data or {}
+    files: dict[str, list[Attachment]] = {}
+    for attachment in case.attachments.all():
+        files.setdefault(attachment.requirement, []).append(attachment)
+    checks = {c.requirement: c for c in case.checks.select_related("checked_by")}
+    rows = []
+    for requirement in case.service.requirements.all():
+        rows.append(
+            RequirementRow(
+                requirement=requirement,
+                applies=condition_applies(requirement.condition, answers),
+                attachments=files.pop(requirement.code, []),
+                value=str(answers.get(requirement.code) or "")
+                if requirement.kind in ("text", "nik")
+                else "",
+                check=checks.get(requirement.code),
+            )
+        )
+    return rows, [a for rest in files.values() for a in rest]

@@ -5,7 +5,7 @@ Every query starts from the desk's office, so nothing of another office can appe
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.contrib.auth import get_user_model
@@ -18,20 +18,16 @@ from layan.cases import sla
 from layan.cases.models import (
     ACTIVE,
     OPEN,
-    Attachment,
     Case,
     CaseAccess,
     CaseEvent,
     EventKind,
-    RequirementCheck,
     Status,
 )
 from layan.cases.selectors import CaseFilter, late_q, visible_cases
 from layan.console.desk import Desk
 from layan.console.queues import QUEUES, Queue, queue_filter
 from layan.documents.services import WORK_LABELS
-from layan.offices.catalogue import condition_applies
-from layan.offices.models import Requirement
 from layan.sop.definition import ACTION_KINDS
 from layan.whatsapp.models import Conversation
 
@@ -55,46 +51,6 @@ def queue_cases(desk: Desk, queue: Queue, role: str | None, query: str = "") -> 
     if query:
         f = CaseFilter(office=desk.office.code, query=query)  # search spans every queue
     return f.apply(office_cases(desk)).prefetch_related("flags")
-
-
-@dataclass
-class RequirementRow:
-    requirement: Requirement
-    applies: bool
-    attachments: list[Attachment] = field(default_factory=list)
-    value: str = ""
-    check: RequirementCheck | None = None
-
-    @property
-    def new_since_check(self) -> bool:
-        """Files that arrived after the verdict (the applicant answered a rejection)."""
-        return bool(
-            self.check and any(a.uploaded_at > self.check.checked_at for a in self.attachments)
-        )
-
-
-def checklist(case: Case) -> tuple[list[RequirementRow], list[Attachment]]:
-    """Each requirement of the service with its files, typed value and verdict; and the files
-    that belong to no requirement of the service."""
-    answers = case.form_data or {}
-    files: dict[str, list[Attachment]] = {}
-    for attachment in case.attachments.all():
-        files.setdefault(attachment.requirement, []).append(attachment)
-    checks = {c.requirement: c for c in case.checks.select_related("checked_by")}
-    rows = []
-    for requirement in case.service.requirements.all():
-        rows.append(
-            RequirementRow(
-                requirement=requirement,
-                applies=condition_applies(requirement.condition, answers),
-                attachments=files.pop(requirement.code, []),
-                value=str(answers.get(requirement.code) or "")
-                if requirement.kind in ("text", "nik")
-                else "",
-                check=checks.get(requirement.code),
-            )
-        )
-    return rows, [a for rest in files.values() for a in rest]
 
 
 def case_conversations(case: Case) -> list[Conversation]:

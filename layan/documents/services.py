@@ -273,7 +273,9 @@ def revoke(document: Document, *, user, reason: str, now: datetime | None = None
         )
     reason = (reason or "").strip()
     if not reason:
-        raise Invalid(_("Give the reason for revoking the document."), "reason_required")
+        raise Invalid(
+            _("Give the reason for revoking the document."), "reason_required", field="reason"
+        )
     with transaction.atomic():
         locked = Document.objects.select_for_update().get(pk=document.pk)
         if locked.status != Document.Status.ACTIVE:
@@ -306,7 +308,9 @@ def record_print(
     serial = (serial or "").strip().upper()
     if not serial or len(serial) > 40 or not serial.replace("-", "").isalnum():
         raise Invalid(
-            _("Type the card blank's serial number (letters, digits and '-')."), "serial_invalid"
+            _("Type the card blank's serial number (letters, digits and '-')."),
+            "serial_invalid",
+            field="serial",
         )
     now = now or timezone.now()
     with transaction.atomic():
@@ -335,10 +339,18 @@ def record_handover(
     register book enters the request then)."""
     received_by = (received_by or "").strip()
     if not received_by:
-        raise Invalid(_("Type the name of the person who received it."), "receiver_required")
+        raise Invalid(
+            _("Type the name of the person who received it."),
+            "receiver_required",
+            field="received_by",
+        )
     unknown = set(collected) - set(Handover.Item.values)
     if unknown:
-        raise Invalid(_("Unknown collected item: %(items)s.") % {"items": ", ".join(unknown)})
+        raise Invalid(
+            _("Unknown collected item: %(items)s.") % {"items": ", ".join(sorted(unknown))},
+            "collected_invalid",
+            field="collected",
+        )
     now = now or timezone.now()
     with transaction.atomic():
         case = _lock_at(case, "handover", user, expected_version)

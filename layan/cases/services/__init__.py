@@ -12,7 +12,8 @@ This package is the engine's public face; its modules:
 - ``transitions``: who acts, locking, the event log, steps and clocks, announcing;
 - ``submission``: creating a request (the same rules for every channel);
 - ``actions``: the current step's actions and the applicant's answer to a request for documents;
-- ``stepwork``: the checklist, data entry and the access log (work that does not move a request);
+- ``stepwork``: the checklist, data entry, added files and the access log (work that does not
+  move a request);
 - ``queues``: claiming and releasing;
 - ``flagging``: flags and the SLA sweep.
 """
@@ -22,11 +23,12 @@ from layan.cases.services.flagging import flag_case, sweep_overdue
 from layan.cases.services.queues import claim, claim_next, release
 from layan.cases.services.stepwork import (
     MAX_REASON,
+    add_attachment,
     check_requirement,
     record_access,
     save_form_data,
 )
-from layan.cases.services.submission import submit_case, submitter_kind_for
+from layan.cases.services.submission import channel_for, submit_case, submitter_kind_for
 from layan.cases.services.transitions import (
     Actor,
     allowed_actions,
@@ -40,7 +42,9 @@ __all__ = [
     "MAX_NOTE",
     "MAX_REASON",
     "Actor",
+    "add_attachment",
     "allowed_actions",
+    "channel_for",
     "check_requirement",
     "claim",
     "claim_next",

@@ -57,7 +57,9 @@ def perform_action(
     if data is not None and not isinstance(data, Mapping):
         raise Invalid(_("Data must be an object."), "data_invalid")
     if len(note) > MAX_NOTE:
-        raise Invalid(_("The note is too long (at most 2000 characters)."), "note_long")
+        raise Invalid(
+            _("The note is too long (at most 2000 characters)."), "note_long", field="note"
+        )
     with transaction.atomic():
         case = lock_open(case, expected_version)
         definition = case.sop_version.parsed
@@ -76,7 +78,7 @@ def perform_action(
                 "role_required",
             )
         if chosen.note_required and not note:
-            raise Invalid(_("A note is required for this action."), "note_required")
+            raise Invalid(_("A note is required for this action."), "note_required", field="note")
         if chosen.kind in FORWARD_KINDS:
             _check_ready(case, step, data)
 

@@ -1,20 +1,29 @@
 """Working on the current step without moving the request: the requirement checklist, the
-data-entry fields, and the access log of who opened a request's personal data."""
+data-entry fields, files an officer adds, and the access log of who opened a request's
+personal data."""
 
 from __future__ import annotations
 
+import hashlib
+import uuid
 from collections.abc import Mapping
 from datetime import datetime
+from pathlib import PurePath
 from typing import Any
 
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from layan.cases.models import Case, CaseAccess, EventKind, RequirementCheck
-from layan.cases.services.transitions import Actor, Change, lock_for_step
-from layan.core.errors import Conflict, Invalid
+from layan.cases import files
+from layan.cases.models import Attachment, Case, CaseAccess, EventKind, RequirementCheck
+from layan.cases.services.transitions import Actor, Change, lock, lock_for_step, user_role_codes
+from layan.core.errors import Conflict, Forbidden, Invalid
 from layan.offices.fields import clean_values, fields_of
+from layan.offices.models import Requirement
+
+FILE_KINDS = (Requirement.Kind.PHOTO, Requirement.Kind.DOCUMENT)
 
 MAX_REASON = 300
 
@@ -34,15 +43,23 @@ def check_requirement(
     now = now or timezone.now()
     reason = " ".join((reason or "").split())
     if verdict not in RequirementCheck.Verdict.values:
-        raise Invalid(_("Choose accept or reject."), "verdict_invalid")
+        raise Invalid(_("Choose accept or reject."), "verdict_invalid", field="verdict")
     if verdict == RequirementCheck.Verdict.REJECTED and not reason:
-        raise Invalid(_("Give the reason for rejecting this requirement."), "reason_required")
+        raise Invalid(
+            _("Give the reason for rejecting this requirement."), "reason_required", field="reason"
+        )
     if len(reason) > MAX_REASON:
-        raise Invalid(_("The reason is too long (at most 300 characters)."), "reason_long")
+        raise Invalid(
+            _("The reason is too long (at most 300 characters)."), "reason_long", field="reason"
+        )
     with transaction.atomic():
         case = lock_for_step(case, actor, expected_version)
         if not case.service.requirements.filter(code=requirement).exists():
-            raise Invalid(_("This service has no such requirement."), "requirement_unknown")
+            raise Invalid(
+                _("This service has no such requirement."),
+                "requirement_unknown",
+                field="requirement",
+            )
         RequirementCheck.objects.update_or_create(
             case=case,
             requirement=requirement,
@@ -81,7 +98,7 @@ def save_form_data(
     """
     now = now or timezone.now()
     if not isinstance(values, Mapping):
-        raise Invalid(_("Form data must be an object."), "form_data")
+        raise Invalid(_("Form data must be an object."), "form_data", field="values")
     with transaction.atomic():
         case = lock_for_step(case, actor, expected_version)
         if not case.step.data_entry:
@@ -105,6 +122,73 @@ def save_form_data(
             change.append(EventKind.DATA, EventKind.DATA, key, key, "", {"fields": changed}, role)
             change.save()
     return case, errors
+
+
+def add_attachment(
+    case: Case | str,
+    *,
+    actor: Actor,
+    requirement: str,
+    filename: str,
+    content: bytes,
+    now: datetime | None = None,
+) -> Attachment:
+    """A file an officer adds to an open request for one of its photo or document
+    requirements (``""``: a file for no requirement), e.g. the paper the resident brought to
+    the counter, photographed.
+
+    Checked like WhatsApp media (:mod:`layan.cases.files`): a refusal is :class:`Invalid` with
+    code ``file_<reason>``. Locks the request; the file is recorded in the history without a new
+    version (an added file does not make a colleague's open page stale).
+    """
+    now = now or timezone.now()
+    if not actor.is_staff:
+        raise Forbidden(_("Only office staff may add files here."), "staff_required")
+    try:
+        mime, ext = files.check_upload(content)
+    except files.FileRefused as refused:
+        raise Invalid(refused.message, f"file_{refused.reason}", field="file") from None
+    name = PurePath((filename or "").replace("\\", "/")).name.strip()[:200] or f"berkas.{ext}"
+    with transaction.atomic():
+        case = lock(case)
+        if not user_role_codes(actor.user, case.office):
+            raise Forbidden(_("You hold no role in this office."), "office_role_required")
+        if not case.is_open:
+            raise Conflict(_("This request is already closed."), "case_closed")
+        if (
+            requirement
+            and not case.service.requirements.filter(code=requirement, kind__in=FILE_KINDS).exists()
+        ):
+            raise Invalid(
+                _("This service has no photo or document requirement %(code)s.")
+                % {"code": requirement},
+                "requirement_unknown",
+                field="requirement",
+            )
+        attachment = Attachment(
+            case=case,
+            requirement=requirement,
+            original_name=name,
+            content_type=mime,
+            size=len(content),
+            sha256=hashlib.sha256(content).hexdigest(),
+            uploaded_at=now,
+        )
+        stored = f"{requirement or 'berkas'}-{uuid.uuid4().hex[:12]}.{ext}"
+        attachment.file.save(stored, ContentFile(content), save=False)
+        try:
+            attachment.save()
+            key = case.current_step.key
+            change = Change(case, actor, now)
+            change.append(
+                EventKind.ATTACH, EventKind.ATTACH, key, key, "",
+                {"requirement": requirement, "file": name, "attachment": attachment.pk},
+            )  # fmt: skip
+            change.save(bump=False, fields=[])
+        except BaseException:
+            attachment.file.delete(save=False)
+            raise
+    return attachment
 
 
 def record_access(case: Case, *, user, kind: str, detail: str = "", ip: str | None = None) -> None:

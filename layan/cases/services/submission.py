@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from layan.cases import events, flags, sla
 from layan.cases.codes import new_code
-from layan.cases.models import ActorKind, Case, EventKind, Status, SubmitterKind
+from layan.cases.models import ActorKind, Case, EventKind, IntakeChannel, Status, SubmitterKind
 from layan.cases.services.transitions import (
     Actor,
     Change,
@@ -45,6 +45,19 @@ def submitter_kind_for(definition: SopDefinition, actor: Actor, *, on_behalf: bo
     if first.intake and definition.role(first.role).kind == Role.Kind.STAFF:
         return SubmitterKind.FIELD_OFFICER
     return SubmitterKind.THIRD_PARTY
+
+
+def channel_for(actor: Actor, submitter_kind: str) -> str:
+    """How a request came in when the caller does not say: an officer's submission is an
+    integration's (the console says counter or field itself); a resident's came by WhatsApp, a
+    field officer's on the service phone from the field, a third party's as a report."""
+    if actor.kind == ActorKind.STAFF:
+        return IntakeChannel.API
+    if submitter_kind == SubmitterKind.FIELD_OFFICER:
+        return IntakeChannel.FIELD
+    if submitter_kind == SubmitterKind.THIRD_PARTY:
+        return IntakeChannel.REPORTER
+    return IntakeChannel.WHATSAPP
 
 
 def _nik(raw: str) -> Nik:
@@ -96,6 +109,7 @@ def submit_case(
     applicant_nik: str = "",
     applicant_phone: str = "",
     on_behalf: bool = False,
+    channel: str | None = None,
     submitter_kind: str | None = None,
     submitter_name: str = "",
     submitter_phone: str = "",
@@ -109,7 +123,8 @@ def submit_case(
     office works on. The applicant's name follows the one name rule
     (:func:`~layan.registry.names.clean_person_name`); the applicant's NIK and every NIK
     requirement are checked, and a NIK whose district is unknown flags the request. The kind of
-    submitter is derived (:func:`submitter_kind_for`) unless given.
+    submitter is derived (:func:`submitter_kind_for`) unless given, and so is the channel
+    (:func:`channel_for`); an officer cannot say a request came by WhatsApp.
 
     Locks nothing (the request is new); announces ``request_submitted``, then ``step_entered``
     for every step entered (and ``request_completed`` should the intake steps finish the flow),
@@ -127,6 +142,15 @@ def submit_case(
     niks = _niks(service, applicant_nik, data)
     if submitter_kind is not None and submitter_kind not in SubmitterKind.values:
         raise Invalid(_("Unknown kind of submitter."), "submitter_kind")
+    if channel is not None and (
+        channel not in IntakeChannel.values
+        or (actor.is_staff and channel == IntakeChannel.WHATSAPP)
+    ):
+        raise Invalid(
+            _("The channel must be one of: %(channels)s.")
+            % {"channels": ", ".join(c for c in IntakeChannel.values if c != "whatsapp")},
+            "channel_invalid",
+        )
     if not service.is_active or not office.is_active:
         raise Invalid(_("This service is not open for applications."), "service_inactive")
     if actor.is_staff and not user_role_codes(actor.user, office):
@@ -137,6 +161,7 @@ def submit_case(
     definition = version.parsed
     if submitter_kind is None:
         submitter_kind = submitter_kind_for(definition, actor, on_behalf=on_behalf)
+    channel = channel or channel_for(actor, submitter_kind)
     cal = sla.calendar_for(office)
 
     first = definition.first_step
@@ -160,6 +185,7 @@ def submit_case(
                         submitter_name=submitter_name,
                         submitter_phone=submitter_phone,
                         submitted_by=actor.user if actor.is_staff else None,
+                        channel=channel,
                         form_data=data,
                         created_at=now,
                         due_at=sla.case_due(cal, definition, now),

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from layan.bot import selectors as bot_selectors
 from layan.bot import services as bot_services
+from layan.cases import selectors as case_selectors
 from layan.cases import services as engine
 from layan.cases.models import Attachment, CaseAccess, RequirementCheck
 from layan.console import forms, selectors
@@ -73,7 +74,7 @@ def _context(request, case, **extra) -> dict:
     actions = engine.allowed_actions(case, actor)
     step = case.step
     definition = case.sop_version.parsed
-    rows, others = selectors.checklist(case)
+    rows, others = case_selectors.checklist(case)
     specs = fields_of(case.service)
     data_entry = bool(step and step.data_entry and actions)
     context = {
