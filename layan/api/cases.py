@@ -18,8 +18,9 @@ from ninja.files import UploadedFile
 from layan.api import schemas as s
 from layan.api import serialize
 from layan.api.base import ERRORS, PDF, file_answer, staff
+from layan.bot import intake
 from layan.cases import files, selectors, services
-from layan.cases.models import CaseAccess
+from layan.cases.models import CaseAccess, IntakeChannel
 from layan.cases.services import Actor
 from layan.core.errors import Invalid, NotFound
 from layan.core.http import client_address
@@ -87,7 +88,9 @@ def list_cases(request, filters: Query[CaseFilters]):
 def create_case(request, payload: s.CaseIn):
     """Submit a request on someone's behalf (counter, field officer, third-party report, an
     integration). The intake steps are done by the submission; the request waits at the first
-    step the office works on."""
+    step the office works on. The applicant's WhatsApp number (and ``submitter_phone``, e.g. a
+    village officer who prints the PDF) hear its notices; applied for in the field, the
+    applicant is asked on WhatsApp to confirm."""
     service = (
         Service.objects.select_related("office", "sop")
         .filter(office__code=payload.office, code=payload.service)
@@ -95,17 +98,18 @@ def create_case(request, payload: s.CaseIn):
     )
     if service is None or not selectors.offices_of(request.user).filter(pk=service.office_id):
         raise NotFound(_("Service not found."), "service_not_found")
-    case = services.submit_case(
+    case = intake.take_request(
         service=service,
-        actor=Actor.staff(request.user),
+        user=request.user,
+        channel=payload.channel or IntakeChannel.API,
         applicant_name=payload.applicant_name,
         applicant_nik=payload.applicant_nik,
         applicant_phone=payload.applicant_phone,
-        channel=payload.channel,
+        answers=payload.form_data,
+        intake_place=payload.intake_place,
+        deliver_to=payload.submitter_phone,
         submitter_kind=payload.submitter_kind,
         submitter_name=payload.submitter_name or request.user.get_username(),
-        submitter_phone=payload.submitter_phone,
-        form_data=payload.form_data,
     )
     return Status(201, _detail(request, case))
 

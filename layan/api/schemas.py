@@ -130,6 +130,7 @@ class CaseIn(Schema):
     channel: str | None = Field(
         None, description="counter, field, reporter or api (the default): how it came in"
     )
+    intake_place: str = Field("", description="for a field visit: the jorong, nagari, kelurahan")
     submitter_kind: str | None = Field(
         None, description="applicant, field_officer, third_party or staff; derived when left out"
     )

@@ -24,6 +24,7 @@ from typing import Any
 from django.db import transaction
 
 from layan.bot import menu, selectors
+from layan.bot.contacts import conversation_for_phone, link
 from layan.bot.models import CaseContact
 from layan.bot.turn import Turn, normalize_phone
 from layan.cases.codes import normalize_code
@@ -35,7 +36,7 @@ from layan.offices.models import Requirement, Service
 from layan.registry.names import PersonNameError, clean_person_name
 from layan.registry.nik import NikError, clean_nik, parse_nik
 from layan.whatsapp.builders import Option
-from layan.whatsapp.models import Conversation, Identity, MediaFile
+from layan.whatsapp.models import MediaFile
 
 logger = logging.getLogger(__name__)
 
@@ -559,19 +560,3 @@ def attach_files(case: Case, files: dict[str, list[int]], now) -> int:
             MediaFile.objects.filter(pk=media.pk).update(case=case)
             count += 1
     return count
-
-
-def link(case: Case, conversation: Conversation, kind: str) -> None:
-    CaseContact.objects.get_or_create(case=case, conversation=conversation, defaults={"kind": kind})
-
-
-def conversation_for_phone(channel, phone: str) -> Conversation:
-    """The conversation with a number nobody has written from yet (the applicant's own phone
-    when a field officer applied for them): notices reach it as templates."""
-    identity = Identity.objects.filter(wa_id=phone).order_by("pk").first()
-    if identity is None:
-        identity, _created = Identity.objects.get_or_create(
-            key=phone, defaults={"wa_id": phone, "phone": phone}
-        )
-    conversation, _created = Conversation.objects.get_or_create(channel=channel, identity=identity)
-    return conversation

@@ -8,7 +8,7 @@ concerns for every message:
 2. a flow left idle longer than ``BOT_STALE_AFTER`` restarts, with a polite word;
 3. stickers, voice notes, locations, reactions… get short guidance;
 4. the words that always work: *menu*, *batal*, *petugas*, *status KODE*, the language;
-5. a tap on a menu row (it works from anywhere, like a link);
+5. a tap on a menu row or on a notice's button (it works from anywhere, like a link);
 6. the flow in progress (application, status, missing documents, survey), else the menu.
 
 Then two brakes: the same message answered by the same reply, with nothing changed, is not
@@ -28,7 +28,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from layan.bot import apply, documents, menu, selectors, survey, tracking
+from layan.bot import apply, consent, documents, menu, selectors, survey, tracking
 from layan.bot.services import hand_over_text
 from layan.bot.texts import Texts
 from layan.bot.turn import Turn
@@ -124,6 +124,8 @@ def _commands(turn: Turn) -> bool:
     if turn.is_command("human"):
         hand_over(turn)
         return True
+    if consent.template_reply(turn):
+        return True
     match = _STATUS.match(turn.text) if turn.kind == "text" else None
     if match and normalize_code(match.group(1)):
         tracking.lookup(turn, match.group(1))
@@ -180,6 +182,9 @@ def _navigation(turn: Turn) -> bool:
         return True
     if prefix == "survey":
         survey.start_due(turn, value)
+        return True
+    if prefix == "consent":
+        consent.answer(turn, value)
         return True
     if prefix == "status" and turn.flow() != "status":
         if value == "other":

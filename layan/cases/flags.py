@@ -93,6 +93,14 @@ OVERDUE = register(
     help=_("The request is past the SOP's overall deadline."),
     cleared_on_close=True,
 )
+CONSENT_DENIED = register(
+    "consent_denied",
+    _("Applicant denies applying"),
+    help=_(
+        "The applicant answered on WhatsApp that they did not ask the field officer to apply "
+        "for them: the supervisor checks with the officer and the applicant."
+    ),
+)
 NIK_REGION_UNKNOWN = register(
     "nik_region_unknown",
     _("NIK region unknown"),

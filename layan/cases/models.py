@@ -113,6 +113,8 @@ class Case(models.Model):
     channel = models.CharField(
         _("channel"), max_length=10, choices=IntakeChannel.choices, default=IntakeChannel.WHATSAPP
     )
+    # Where a field officer met the applicant (jorong, nagari, kelurahan), for field intake.
+    intake_place = models.CharField(_("place of the visit"), max_length=120, blank=True)
     form_data = models.JSONField(_("form data"), default=dict, blank=True)
 
     assigned_to = models.ForeignKey(

@@ -26,6 +26,7 @@ from layan.cases.services.stepwork import (
     add_attachment,
     check_requirement,
     record_access,
+    record_consent,
     save_form_data,
 )
 from layan.cases.services.submission import channel_for, submit_case, submitter_kind_for
@@ -54,6 +55,7 @@ __all__ = [
     "lock_open",
     "perform_action",
     "record_access",
+    "record_consent",
     "record_step_work",
     "release",
     "save_form_data",

@@ -16,9 +16,16 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from layan.cases import files
+from layan.cases import files, flags
 from layan.cases.models import Attachment, Case, CaseAccess, EventKind, RequirementCheck
-from layan.cases.services.transitions import Actor, Change, lock, lock_for_step, user_role_codes
+from layan.cases.services.transitions import (
+    Actor,
+    Change,
+    lock,
+    lock_for_step,
+    put_flag,
+    user_role_codes,
+)
 from layan.core.errors import Conflict, Forbidden, Invalid
 from layan.offices.fields import clean_values, fields_of
 from layan.offices.models import Requirement
@@ -189,6 +196,30 @@ def add_attachment(
             attachment.file.delete(save=False)
             raise
     return attachment
+
+
+def record_consent(
+    case: Case | str, *, agreed: bool, actor: Actor, now: datetime | None = None
+) -> bool:
+    """The applicant's answer to a field officer's application made for them: they agree, or
+    they did not ask for it (the request is then flagged for the supervisor). Only the first
+    answer counts; returns whether this one was recorded.
+
+    Locks the request; the answer goes into the history without a new version.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        case = lock(case)
+        if case.events.filter(kind=EventKind.CONSENT).exists():
+            return False
+        key = case.current_step.key if case.current_step_id else ""
+        change = Change(case, actor, now)
+        change.append(EventKind.CONSENT, EventKind.CONSENT, key, key, "", {"agreed": agreed})
+        if not agreed:
+            note = _("The applicant answered on WhatsApp: “Bukan saya” (I did not ask for this).")
+            put_flag(change, flags.CONSENT_DENIED, str(note))
+        change.save(bump=False, fields=[])
+    return True
 
 
 def record_access(case: Case, *, user, kind: str, detail: str = "", ip: str | None = None) -> None:
