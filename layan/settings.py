@@ -65,7 +65,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "layan.core.locale.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -97,6 +97,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "layan.console.context.nav",
@@ -247,6 +248,7 @@ if LAYAN_STANDIN:
 LAYAN_PERIODIC_SECONDS = {
     "layan.cases.tasks.sweep_overdue": 60,
     "layan.whatsapp.tasks.sweep": 10,
+    "layan.bot.tasks.remind_visits": 900,
     "layan.core.tasks.prune_task_results": 3600,
 }
 LAYAN_DEMO_PASSWORD = os.environ.get("LAYAN_DEMO_PASSWORD", "demo")

@@ -20,7 +20,7 @@ def keys_for_signers(office, role: str = "kadis", passphrase: str = PASSPHRASE) 
 
 
 def document_work(case, user) -> bool:
-    """Do the current step's document work as ``user`` (sign, card serial, hand-over).
+    """Do the current step's own work as ``user`` (sign, card serial, hand-over, a visit).
 
     Returns True when that already took the step forward (signing does)."""
     from layan.documents import services
@@ -28,6 +28,9 @@ def document_work(case, user) -> bool:
     from layan.documents.models import SigningKey
 
     step = case.step
+    if step is not None and step.visit:
+        outreach(case, user)
+        return False
     if step is None or not step.document:
         return False
     if step.document == "sign":
@@ -42,3 +45,22 @@ def document_work(case, user) -> bool:
             case, user=user, received_by=case.applicant_name or "Pemohon", collected=["old_card"]
         )
     return False
+
+
+def outreach(case, user) -> None:
+    """At a visit step: plan the outreach visit and record the resident as recorded."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from layan.cases import services as engine
+
+    if case.visits.filter(outcome__in=("recorded", "already_recorded")).exists():
+        return
+    actor = engine.Actor.staff(user)
+    start = timezone.now() + timedelta(hours=1)
+    visit = engine.schedule_visit(
+        case, actor=actor, starts_at=start, ends_at=start + timedelta(hours=2),
+        place="Jl. Imam Bonjol No. 26, Metro Pusat", team="Tim perekaman 1",
+    )  # fmt: skip
+    engine.record_visit(case.code, visit.pk, actor=actor, outcome="recorded")

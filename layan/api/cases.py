@@ -317,6 +317,48 @@ def receipt(request, code: str):
     return pdf_response(render_pdf(case, "tanda-terima"), f"tanda-terima-{case.code}.pdf")
 
 
+@router.get("/cases/{code}/visits", response={200: list[s.VisitOut], **ERRORS}, tags=["visits"])
+def list_visits(request, code: str):
+    """The request's outreach visits (jemput bola), in time order."""
+    case = _case(request, code)
+    return [serialize.visit_out(v) for v in case.visits.order_by("starts_at")]
+
+
+@router.post("/cases/{code}/visits", response={201: s.VisitOut, **ERRORS}, tags=["visits"])
+def schedule_visit(request, code: str, payload: s.VisitIn):
+    """Plan an outreach visit at the request's visit step (the reporter is told, and reminded
+    the day before); one planned visit at a time."""
+    visit = services.schedule_visit(
+        _case(request, code),
+        actor=Actor.staff(request.user),
+        starts_at=payload.starts_at,
+        ends_at=payload.ends_at,
+        place=payload.place,
+        team=payload.team,
+        bring=payload.bring,
+        latitude=payload.latitude,
+        longitude=payload.longitude,
+        expected_version=payload.version,
+    )
+    return Status(201, serialize.visit_out(visit))
+
+
+@router.post(
+    "/cases/{code}/visits/{pk}/outcome", response={200: s.VisitOut, **ERRORS}, tags=["visits"]
+)
+def record_visit(request, code: str, pk: int, payload: s.VisitOutcomeIn):
+    """Record what came of a planned visit; only a recording lets the step go forward."""
+    visit = services.record_visit(
+        _case(request, code),
+        pk,
+        actor=Actor.staff(request.user),
+        outcome=payload.outcome,
+        note=payload.note,
+        expected_version=payload.version,
+    )
+    return serialize.visit_out(visit)
+
+
 @router.post("/cases/{code}/claim", response={200: s.CaseOut, **ERRORS}, tags=["queues"])
 def claim_case(request, code: str, version: int | None = None):
     case = services.claim(_case(request, code), user=request.user, expected_version=version)

@@ -3,10 +3,11 @@ office's register books (staff of the office only)."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, time, timedelta
 
 from django.db.models import Prefetch
 from django.http import HttpResponse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 
@@ -14,6 +15,7 @@ from layan.api import schemas as s
 from layan.api import serialize
 from layan.api.base import ERRORS, PDF, PUBLIC_ERRORS, XLSX, file_answer, staff
 from layan.cases import selectors
+from layan.cases.models import Visit
 from layan.core.errors import Invalid, NotFound
 from layan.documents import exports
 from layan.documents import selectors as doc_selectors
@@ -96,6 +98,27 @@ def service_sop(request, office: str, service: str):
         "steps": [serialize.step_out(definition, st) for st in definition.steps],
         "side_steps": [serialize.step_out(definition, st) for st in definition.side_steps],
     }
+
+
+@router.get(
+    "/offices/{office}/visits",
+    response={200: list[s.VisitOut], **ERRORS},
+    auth=staff,
+    tags=["visits"],
+)
+def office_visits(request, office: str, week: date | None = None):
+    """The office's outreach visits of a week (Monday to Sunday, in the office's time zone):
+    the route sheet of every team."""
+    office_obj = selectors.offices_of(request.user).filter(code=office).first()
+    if office_obj is None:
+        raise NotFound(_("Office not found."), "office_not_found")
+    tz = office_obj.tz
+    day = week or timezone.localtime(timezone.now(), tz).date()
+    start = datetime.combine(day - timedelta(days=day.weekday()), time.min, tzinfo=tz)
+    visits = Visit.objects.filter(
+        office=office_obj, starts_at__gte=start, starts_at__lt=start + timedelta(days=7)
+    ).select_related("case")
+    return [serialize.visit_out(v) for v in visits.order_by("team", "starts_at")]
 
 
 class RegisterQuery(Schema):

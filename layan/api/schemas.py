@@ -222,6 +222,42 @@ class HandoverOut(Schema):
     handed_at: datetime | None
 
 
+class VisitOut(Schema):
+    id: int
+    case: str
+    step: str
+    starts_at: datetime
+    ends_at: datetime
+    place: str
+    latitude: float | None
+    longitude: float | None
+    team: str
+    bring: str
+    outcome: str = Field(
+        description="planned, recorded, already_recorded, not_found, again or cancelled"
+    )
+    outcome_note: str
+    recorded_at: datetime | None
+    reminded_at: datetime | None
+
+
+class VisitIn(Schema):
+    starts_at: datetime = Field(description="with its time zone, e.g. 2026-12-07T09:00:00+07:00")
+    ends_at: datetime
+    place: str
+    team: str
+    bring: str = ""
+    latitude: float | None = None
+    longitude: float | None = None
+    version: int | None = None
+
+
+class VisitOutcomeIn(Schema):
+    outcome: str = Field(description="recorded, already_recorded, not_found, again, cancelled")
+    note: str = Field("", description="needed unless the resident was recorded")
+    version: int | None = None
+
+
 class CaseSummaryOut(Schema):
     code: str
     office: str
@@ -248,6 +284,7 @@ class CaseOut(CaseSummaryOut):
     )
     data_entry: bool = Field(description="the current step is the data-entry step")
     step_work: str = Field(description="the current step's document work: sign, print, handover")
+    visit_step: bool = Field(description="the current step is an outreach visit (jemput bola)")
     applicant_nik: str
     applicant_phone: str
     submitter_kind: str
@@ -261,6 +298,7 @@ class CaseOut(CaseSummaryOut):
     other_attachments: list[AttachmentOut]
     documents: list[DocumentOut]
     handover: HandoverOut | None
+    visits: list[VisitOut]
     closed_at: datetime | None
     paused: bool
     allowed_actions: list[ActionOut]

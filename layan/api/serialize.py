@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from layan.bot import selectors as bot_selectors
 from layan.cases import selectors, services
-from layan.cases.models import Attachment, Case
+from layan.cases.models import Attachment, Case, Visit
 from layan.cases.services import Actor
 from layan.documents import selectors as doc_selectors
 from layan.documents.models import Document
@@ -134,6 +134,25 @@ def document_out(case: Case, document: Document) -> dict:
     }
 
 
+def visit_out(visit: Visit) -> dict:
+    return {
+        "id": visit.pk,
+        "case": visit.case.code,
+        "step": visit.step_key,
+        "starts_at": visit.starts_at,
+        "ends_at": visit.ends_at,
+        "place": visit.place,
+        "latitude": float(visit.latitude) if visit.latitude is not None else None,
+        "longitude": float(visit.longitude) if visit.longitude is not None else None,
+        "team": visit.team,
+        "bring": visit.bring,
+        "outcome": visit.outcome,
+        "outcome_note": visit.outcome_note,
+        "recorded_at": visit.recorded_at,
+        "reminded_at": visit.reminded_at,
+    }
+
+
 def handover_out(case: Case) -> dict | None:
     handover = doc_selectors.handover_of(case)
     if handover is None:
@@ -184,6 +203,7 @@ def detail(case: Case, user) -> dict:
         "acting_role": {"code": acting, "label": definition.role(acting).label} if acting else None,
         "data_entry": bool(step and step.data_entry),
         "step_work": step.document if step else "",
+        "visit_step": bool(step and step.visit),
         "applicant_nik": case.applicant_nik,
         "applicant_phone": case.applicant_phone,
         "submitter_kind": case.submitter_kind,
@@ -195,6 +215,7 @@ def detail(case: Case, user) -> dict:
         "other_attachments": others,
         "documents": [document_out(case, d) for d in case.documents.order_by("-issued_at")],
         "handover": handover_out(case),
+        "visits": [visit_out(v) for v in case.visits.select_related("case").order_by("starts_at")],
         "closed_at": case.closed_at,
         "paused": case.paused_at is not None,
         "allowed_actions": [

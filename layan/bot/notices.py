@@ -26,20 +26,21 @@ A message WhatsApp cannot deliver flags its request for staff (the outbox announ
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
 from django.dispatch import receiver
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
 from layan.bot import documents, tracking
 from layan.bot.selectors import acting_conversations, documents_request, rated
 from layan.bot.texts import Texts
-from layan.bot.turn import BOOKKEEPING, format_datetime, office_hours
+from layan.bot.turn import BOOKKEEPING, format_datetime, office_hours, zone_name
 from layan.cases import events, flags
-from layan.cases.models import Case, CaseEvent, EventKind
+from layan.cases.models import Case, CaseEvent, EventKind, Visit
 from layan.cases.services import flag_case
 from layan.core.events import after_commit, contained, isolated
 from layan.offices.catalogue import condition_applies
@@ -65,16 +66,18 @@ class Notice:
     def __init__(self, case: Case, event: CaseEvent, conversation: Conversation):
         self.case, self.event, self.conversation = case, event, conversation
         self.t = Texts.of(conversation, case.office_id)
+        self.key = f"notice:{event.pk}:{conversation.pk}"
+        self.now = event.at
 
     def send(self, text: str, template: str, params: list[str]) -> None:
         outbox.notify(
             conversation=self.conversation,
-            key=f"notice:{self.event.pk}:{self.conversation.pk}",
+            key=self.key,
             text=text,
             template_key=template,
             template_params=params,
             case=self.case,
-            now=self.event.at,
+            now=self.now,
         )
 
 
@@ -206,6 +209,72 @@ def tell_completed(sender, case: Case, event: CaseEvent, **kwargs) -> None:
         _invite_survey(notice)
 
     _each(case, event, tell)
+
+
+def visit_when(t: Texts, visit: Visit) -> str:
+    """ "Senin, 7 Desember 2026, 09.00–11.00 WIB" in the office's time zone."""
+    tz = visit.case.office.tz
+    start, end = visit.starts_at.astimezone(tz), visit.ends_at.astimezone(tz)
+    clock = "%H.%M" if t.language == "id" else "%H:%M"
+    return t(
+        "datetime",
+        weekday=t.weekdays()[start.weekday()],
+        day=start.day,
+        month=t.months()[start.month - 1],
+        year=start.year,
+        time=f"{start.strftime(clock)}–{end.strftime(clock)}",
+        zone=zone_name(start),
+    )
+
+
+def _visit_notice(notice: Notice, visit: Visit, key: str) -> None:
+    t, case = notice.t, notice.case
+    when = visit_when(t, visit)
+    where = visit.place
+    if visit.latitude is not None:
+        where = f"{where} (https://maps.google.com/?q={visit.latitude},{visit.longitude})"
+    text = t(key, code=case.code, when=when, place=where, team=visit.team, bring=visit.bring)
+    notice.send(text, key, [case.code, when, visit.place])
+
+
+@receiver(events.visit_scheduled, dispatch_uid="bot-notice-visit")
+@isolated
+def tell_visit(sender, case: Case, event: CaseEvent, visit: Visit, **kwargs) -> None:
+    _each(case, event, lambda notice: _visit_notice(notice, visit, "visit_planned"))
+
+
+def remind_visits(now: datetime | None = None) -> int:
+    """Remind the reporter and the applicant the day before a planned visit (once; not when the
+    visit was planned only that day, the plan itself said it). How many visits were reminded."""
+    now = now or timezone.now()
+    reminded = 0
+    candidates = Visit.objects.filter(
+        outcome=Visit.Outcome.PLANNED,
+        reminded_at__isnull=True,
+        starts_at__gt=now,
+        starts_at__lt=now + timedelta(days=2),
+    ).select_related("case__office", "case__service")
+    for visit in candidates:
+        tz = visit.case.office.tz
+        today = timezone.localtime(now, tz).date()
+        if timezone.localtime(visit.starts_at, tz).date() != today + timedelta(days=1):
+            continue
+        if timezone.localtime(visit.created_at, tz).date() >= today:
+            continue
+        with transaction.atomic():
+            locked = Visit.objects.select_for_update().get(pk=visit.pk)
+            if locked.reminded_at is not None or locked.outcome != Visit.Outcome.PLANNED:
+                continue
+            event = CaseEvent.objects.filter(case_id=visit.case_id, kind=EventKind.VISIT).last()
+            for conversation in acting_conversations(visit.case):
+                with contained(f"the visit reminder of {visit.case.code}"):
+                    notice = Notice(visit.case, event, conversation)
+                    notice.key = f"visit-reminder:{visit.pk}:{conversation.pk}"
+                    notice.now = now
+                    _visit_notice(notice, visit, "visit_reminder")
+            Visit.objects.filter(pk=visit.pk).update(reminded_at=now)
+            reminded += 1
+    return reminded
 
 
 def bring_list(case: Case) -> str:

@@ -59,3 +59,17 @@ request_flagged = DomainEvent(
     ("case", "event", "actor", "flag", "note"),
     """A flag (:class:`~layan.cases.flags.Flag`) was put on the request, with ``note``.""",
 )
+
+visit_scheduled = DomainEvent(
+    "visit_scheduled",
+    ("case", "event", "actor", "visit"),
+    """An officer scheduled an outreach visit (``visit``, a :class:`~layan.cases.models.Visit`)
+    at the request's visit step.""",
+)
+
+visit_recorded = DomainEvent(
+    "visit_recorded",
+    ("case", "event", "actor", "visit"),
+    """The outcome of an outreach visit was recorded (recorded, already recorded, resident not
+    found, needs another visit, cancelled).""",
+)

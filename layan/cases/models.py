@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from layan.cases import flags
@@ -362,3 +362,90 @@ class CaseAccess(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.case_id} {self.at:%Y-%m-%d %H:%M}"
+
+
+class Visit(models.Model):
+    """An outreach visit ("jemput bola", Dukcapil Siaga): the officer of a visit step goes to the
+    resident, at a planned time and place, with a team and what to bring (the biometric kit).
+    Its outcome decides whether the step may go forward: only a recording (or a resident found
+    already recorded) lets it."""
+
+    class Outcome(models.TextChoices):
+        PLANNED = "planned", _("planned")
+        RECORDED = "recorded", _("recorded")
+        ALREADY_RECORDED = "already_recorded", _("already recorded before")
+        NOT_FOUND = "not_found", _("resident not found")
+        AGAIN = "again", _("needs another visit")
+        CANCELLED = "cancelled", _("cancelled")
+
+    DONE = (Outcome.RECORDED, Outcome.ALREADY_RECORDED)
+    NEEDS_REASON = (Outcome.NOT_FOUND, Outcome.AGAIN, Outcome.CANCELLED)
+
+    case = models.ForeignKey(Case, models.CASCADE, related_name="visits")
+    office = models.ForeignKey("offices.Office", models.CASCADE, related_name="+")
+    step_key = models.CharField(max_length=40)
+    starts_at = models.DateTimeField(_("from"))
+    ends_at = models.DateTimeField(_("until"))
+    place = models.CharField(_("address or location"), max_length=300)
+    latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    team = models.CharField(_("team"), max_length=200)
+    bring = models.CharField(_("what to bring"), max_length=300, blank=True)
+    outcome = models.CharField(
+        _("outcome"), max_length=20, choices=Outcome.choices, default=Outcome.PLANNED
+    )
+    outcome_note = models.CharField(_("outcome note"), max_length=300, blank=True)
+    planned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", null=True, blank=True
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", null=True, blank=True
+    )
+    created_at = models.DateTimeField()
+    recorded_at = models.DateTimeField(null=True, blank=True)
+    reminded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("visit")
+        verbose_name_plural = _("visits")
+        ordering = ["starts_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at")), name="visit_ends_after"
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    outcome__in=[
+                        "planned",
+                        "recorded",
+                        "already_recorded",
+                        "not_found",
+                        "again",
+                        "cancelled",
+                    ]
+                ),
+                name="visit_outcome_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(outcome__in=["not_found", "again", "cancelled"]) | ~Q(outcome_note=""),
+                name="visit_failure_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=Q(latitude__isnull=True)
+                | Q(latitude__gte=-90, latitude__lte=90, longitude__gte=-180, longitude__lte=180),
+                name="visit_location_valid",
+            ),
+            # At most one planned visit per request at a time.
+            models.UniqueConstraint(
+                fields=["case"], condition=Q(outcome="planned"), name="visit_one_planned"
+            ),
+        ]
+        indexes = [
+            # The visits page: an office's visits of a week, by time.
+            models.Index(fields=["office", "starts_at"], name="visit_office_idx"),
+            # The reminder sweep: planned visits starting soon, not yet reminded.
+            models.Index(fields=["outcome", "starts_at"], name="visit_due_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.starts_at:%Y-%m-%d %H:%M} {self.outcome}"

@@ -14,6 +14,8 @@ from collections.abc import Callable
 
 from django.utils.translation import gettext as _
 
+from layan.cases.models import Visit
+
 # (case, step) -> None when the work is done, else (error code, message for the officer).
 Check = Callable[..., tuple[str, str] | None]
 
@@ -26,7 +28,13 @@ def register(work: str, check: Check) -> None:
 
 
 def missing(case, step) -> tuple[str, str] | None:
-    """What the step's work still lacks, as (code, message); None when done or none asked."""
+    """What the step's work still lacks, as (code, message); None when done or none asked.
+
+    A visit step (``visit: true``) is the engine's own: it needs a visit recorded as done."""
+    if step.visit and not case.visits.filter(step_key=step.key, outcome__in=Visit.DONE).exists():
+        return "visit_not_recorded", _(
+            "Record the outreach visit first: the resident's data must be recorded."
+        )
     if not step.document:
         return None
     check = _CHECKS.get(step.document)

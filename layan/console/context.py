@@ -14,6 +14,9 @@ SECTIONS = {
     "sop": "sop",
     "access_log": "access",
     "register": "register",
+    "new": "new",
+    "my_day": "my_day",
+    "visits": "visits",
 }
 
 

@@ -5,7 +5,7 @@ Every query starts from the desk's office, so nothing of another office can appe
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from django.contrib.auth import get_user_model
@@ -46,10 +46,14 @@ def queue_counts(desk: Desk, role: str | None) -> list[tuple[Queue, int]]:
     return out
 
 
-def queue_cases(desk: Desk, queue: Queue, role: str | None, query: str = "") -> QuerySet[Case]:
+def queue_cases(
+    desk: Desk, queue: Queue, role: str | None, query: str = "", channel: str | None = None
+) -> QuerySet[Case]:
     f = queue_filter(queue, office=desk.office.code, role=role, user_id=desk.user.pk)
     if query:
         f = CaseFilter(office=desk.office.code, query=query)  # search spans every queue
+    if channel:
+        f = replace(f, channel=channel)
     return f.apply(office_cases(desk)).prefetch_related("flags")
 
 

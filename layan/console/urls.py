@@ -1,6 +1,16 @@
 from django.urls import path
 
-from layan.console.views import auth, cases, documents, inbox, queues, sop, supervision
+from layan.console.views import (
+    auth,
+    cases,
+    documents,
+    inbox,
+    intake,
+    queues,
+    sop,
+    supervision,
+    visits,
+)
 
 app_name = "console"
 
@@ -9,9 +19,17 @@ urlpatterns = [
     path("login/", auth.LoginView.as_view(), name="login"),
     path("logout/", auth.LogoutView.as_view(), name="logout"),
     path("office/", auth.switch_office, name="switch_office"),
+    path("language/", auth.choose_language, name="choose_language"),
     path("queue/<slug:slug>/", queues.queue, name="queue"),
     path("claim-next/", queues.claim_next, name="claim_next"),
+    path("new/", intake.new, name="new"),
+    path("my-day/", intake.my_day, name="my_day"),
     path("r/<str:code>/", cases.case_page, name="case"),
+    path("r/<str:code>/file/add/", intake.add_file, name="add_file"),
+    path("r/<str:code>/visit/", visits.schedule, name="schedule_visit"),
+    path("r/<str:code>/visit/<int:pk>/outcome/", visits.outcome, name="visit_outcome"),
+    path("visits/", visits.week, name="visits"),
+    path("r/<str:code>/receipt/send/", intake.send_receipt, name="send_receipt"),
     path("r/<str:code>/claim/", cases.claim, name="claim"),
     path("r/<str:code>/release/", cases.release, name="release"),
     path("r/<str:code>/act/<slug:action>/", cases.act, name="act"),

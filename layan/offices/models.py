@@ -274,3 +274,21 @@ class Channel(models.Model):
 
     def __str__(self) -> str:
         return f"{self.phone} ({self.label})"
+
+
+class StaffPreference(models.Model):
+    """What an officer chose for themselves: the console's language (Indonesian by default)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, models.CASCADE, primary_key=True, related_name="preference"
+    )
+    language = models.CharField(
+        _("language"), max_length=5, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
+    )
+
+    class Meta:
+        verbose_name = _("staff preference")
+        verbose_name_plural = _("staff preferences")
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.language}"

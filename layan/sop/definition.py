@@ -59,6 +59,7 @@ _STEP_FIELDS = {
     "intake",
     "data_entry",
     "document",
+    "visit",
     "auto",
     "assisted_by",
     "applicant",
@@ -122,6 +123,9 @@ class Step:
     # The document work of the step: "sign" (the head of office's electronic signature),
     # "print" (the card's blank serial is recorded), "handover" (who received it).
     document: str = ""
+    # The step's officer goes out to the resident ("jemput bola"): it goes forward only once a
+    # visit is recorded as done.
+    visit: bool = False
     actions: tuple[Action, ...] = ()
     side: bool = False
 
@@ -446,6 +450,11 @@ def _step(
         out.add(key, "data_entry must be true or false, and only on a staff step")
         ok = False
 
+    visit = raw.get("visit", False)
+    if not isinstance(visit, bool) or (visit and kind != "staff"):
+        out.add(key, "visit must be true or false, and only on a staff step")
+        ok = False
+
     document = raw.get("document") or ""
     if document not in ("", *DOCUMENT_WORK) or (document and kind != "staff"):
         out.add(key, f"document must be one of {', '.join(DOCUMENT_WORK)}, on a staff step")
@@ -487,6 +496,7 @@ def _step(
         notice=notice,
         data_entry=data_entry,
         document=document,
+        visit=visit,
         actions=tuple(actions),
         side=side,
     )

@@ -16,10 +16,9 @@ from PIL import Image
 from layan.api.models import ApiToken
 from layan.cases import services as engine
 from layan.offices.models import Office, Service
-from layan.sop.definition import FORWARD_KINDS
-from tests.documents.conftest import new_case, officer
-from tests.filling import data_for, form_data
-from tests.signing import PASSPHRASE, document_work, keys_for_signers
+from tests.documents.conftest import new_case, officer, walk_to
+from tests.filling import form_data
+from tests.signing import PASSPHRASE, keys_for_signers
 
 pytestmark = pytest.mark.django_db
 
@@ -87,23 +86,7 @@ def names(details: dict, field: str) -> bool:
 
 def at_work(row: Row):
     case = new_case("waykanan", row.service)
-    return case if row.work == "data" else to_work(case, row.work)
-
-
-def to_work(case, work: str):
-    """Take the request forward, doing each step's document work, until its step does
-    ``work``."""
-    user = officer(case.office.code)
-    for _ in range(20):
-        case.refresh_from_db()
-        if case.step.document == work:
-            return case
-        if document_work(case, user):
-            continue
-        actor = engine.Actor.staff(user)
-        action = next(a for a in engine.allowed_actions(case, actor) if a.kind in FORWARD_KINDS)
-        engine.perform_action(case, actor=actor, action=action.id, data=data_for(case, action.kind))
-    raise AssertionError(f"{case.code} never reached a {work} step")
+    return case if row.work == "data" else walk_to(case, row.work)
 
 
 def call(client, row: Row, case, auth: str, body: dict):
@@ -150,7 +133,7 @@ def test_each_endpoint_checks_office_role_version_and_input(client, world, row):
 
 
 def test_files_and_documents_are_only_reachable_in_the_callers_office(client, world):
-    case = to_work(new_case("waykanan", "kk-baru"), "handover")  # signed: it has a document
+    case = walk_to(new_case("waykanan", "kk-baru"), "handover")  # signed: it has a document
     document = case.documents.get(status="active")
     owner, stranger = token("waykanan.operator_siak"), token("balangan.semua")
     unknown = client.post(

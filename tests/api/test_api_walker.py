@@ -123,6 +123,17 @@ def walk(api: Api, service: Service, creator: str) -> dict:
                 {"values": form_data(service), "version": case["version"]},
             )  # fmt: skip
             assert case["form_errors"] == {}
+        if case["visit_step"] and not any(v["outcome"] == "recorded" for v in case["visits"]):
+            visit = api.call(
+                "post", f"{url}/{code}/visits", role, expect=201,
+                body={"starts_at": "2030-01-07T09:00:00+07:00",
+                      "ends_at": "2030-01-07T11:00:00+07:00",
+                      "place": "Jl. Imam Bonjol No. 26, Metro Pusat", "team": "Tim 1",
+                      "version": case["version"]},
+            )  # fmt: skip
+            api.call("post", f"{url}/{code}/visits/{visit['id']}/outcome", role,
+                     {"outcome": "recorded"})  # fmt: skip
+            case = api.call("get", f"{url}/{code}", role)
         work, step = case["step_work"], case["step"]
         if work == "sign":
             case = api.call(

@@ -16,7 +16,7 @@ from layan.api.models import ApiToken
 from layan.cases import services
 from layan.cases.models import Case, Status
 from layan.cases.services import Actor
-from layan.documents.selectors import step_work_missing
+from layan.cases.work import missing as step_work_missing
 from layan.offices.models import Role, Service, StaffRole
 from layan.sop.models import SopStep
 from tests.filling import form_data
@@ -68,7 +68,7 @@ def test_only_the_sops_role_may_take_each_action(client, presets, office, flow):
         case.refresh_from_db()
         owner = definition.acting_role(step)
         here = {a.id for a in step.actions}
-        # The owner's forward actions at a sign/print/hand-over step wait for that work (422).
+        # The owner's forward actions at a sign/print/hand-over/visit step wait for it (422).
         gated = step_work_missing(case, step) is not None
         forward = {a.id for a in step.actions if a.kind in ("complete", "approve")}
         for role in roles:

@@ -42,10 +42,12 @@ def expected_outcome(case: Case, user, action: str, note: str) -> type[LayanErro
 
 
 def _document_work_pending(case: Case, step) -> bool:
-    """The SOP's document steps refuse to go forward before their work (this test never signs,
-    records a card serial or a hand-over)."""
+    """The SOP's document and visit steps refuse to go forward before their work (this test
+    never signs, records a card serial, a hand-over or a visit)."""
     from layan.documents.kinds import kind_of
 
+    if step.visit:
+        return True
     if step.document == "sign":
         return True
     if step.document == "print":

@@ -65,6 +65,9 @@ def finish(client: Client, case: Case) -> list[str]:
             )
             assert response.status_code == 302, response.context["inputs"]
             case.refresh_from_db()
+        if step.visit:
+            do_visit(client, case)
+            case.refresh_from_db()
         if step.document:
             do_document_work(client, case, step)
             case.refresh_from_db()
@@ -86,6 +89,23 @@ def finish(client: Client, case: Case) -> list[str]:
         )
         passed.append(step.key)
     raise AssertionError(f"{case.code} did not finish")
+
+
+def do_visit(client: Client, case: Case) -> None:
+    """Plan the outreach visit on the request page and record the resident as recorded."""
+    planned = client.post(
+        reverse("console:schedule_visit", args=[case.code]),
+        {"version": case.version, "day": "2030-01-07", "start": "09:00", "end": "11:00",
+         "place": "Jl. Imam Bonjol No. 26", "team": "Tim perekaman 1"},
+    )  # fmt: skip
+    assert planned.status_code == 302
+    visit = case.visits.get(outcome="planned")
+    case.refresh_from_db()
+    client.post(
+        reverse("console:visit_outcome", args=[case.code, visit.pk]),
+        {"version": case.version, "outcome": "recorded"},
+    )
+    assert case.visits.filter(outcome="recorded").exists()
 
 
 def do_document_work(client: Client, case: Case, step) -> None:

@@ -15,7 +15,8 @@ This package is the engine's public face; its modules:
 - ``stepwork``: the checklist, data entry, added files and the access log (work that does not
   move a request);
 - ``queues``: claiming and releasing;
-- ``flagging``: flags and the SLA sweep.
+- ``flagging``: flags and the SLA sweep;
+- ``visits``: outreach visits ("jemput bola") at a visit step.
 """
 
 from layan.cases.services.actions import MAX_NOTE, documents_received, perform_action
@@ -38,6 +39,7 @@ from layan.cases.services.transitions import (
     record_step_work,
     user_role_codes,
 )
+from layan.cases.services.visits import record_visit, schedule_visit
 
 __all__ = [
     "MAX_NOTE",
@@ -58,7 +60,9 @@ __all__ = [
     "record_consent",
     "record_step_work",
     "release",
+    "record_visit",
     "save_form_data",
+    "schedule_visit",
     "submit_case",
     "submitter_kind_for",
     "sweep_overdue",

@@ -21,7 +21,7 @@ from layan.bot import selectors as bot_selectors
 from layan.bot import services as bot_services
 from layan.cases import selectors as case_selectors
 from layan.cases import services as engine
-from layan.cases.models import Attachment, CaseAccess, RequirementCheck
+from layan.cases.models import Attachment, CaseAccess, RequirementCheck, Visit
 from layan.console import forms, selectors
 from layan.console.desk import staff_view
 from layan.console.views.common import back_to_case, run
@@ -35,6 +35,7 @@ from layan.documents.services import can_revoke, signing_key_for
 from layan.offices.fields import fields_of
 from layan.offices.models import Role
 
+FILE_KINDS = ("photo", "document")
 INLINE_TYPES = {"image/jpeg", "image/png", "image/webp", "image/gif", "application/pdf"}
 FILE_POLICY = (
     "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'self'"
@@ -87,6 +88,7 @@ def _context(request, case, **extra) -> dict:
         "rejected": [r for r in rows if r.check and r.check.verdict == "rejected"],
         "request_documents": next((a for a in actions if a.kind == "request_documents"), None),
         "others": others,
+        "file_requirements": [r.requirement for r in rows if r.requirement.kind in FILE_KINDS],
         "clocks": selectors.clocks(case, now),
         "events": selectors.history(case),
         "flags": list(case.flags.all()),
@@ -97,6 +99,10 @@ def _context(request, case, **extra) -> dict:
         "step_is_staff": bool(step and definition.role(step.role).kind == Role.Kind.STAFF),
         "now": now,
         **_documents_context(request, case, step, actions),
+        "visits": list(case.visits.order_by("-starts_at")),
+        "visit_work": bool(step and step.visit and actions),
+        "visit_outcomes": [c for c in Visit.Outcome.choices if c[0] != Visit.Outcome.PLANNED],
+        "today": timezone.localtime(now, case.office.tz).date(),
     }
     context.update(extra)
     return context

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from layan.cases import services as engine
+from layan.cases.models import IntakeChannel
 from layan.console import selectors
 from layan.console.desk import staff_view
 from layan.console.queues import BY_SLUG
@@ -44,7 +45,9 @@ def queue(request, slug: str):
     desk = request.desk
     role = chosen_role(request)
     query = (request.GET.get("q") or "").strip()
-    cases = selectors.queue_cases(desk, chosen, role, query)
+    channel = request.GET.get("channel")
+    channel = channel if channel in IntakeChannel.values else None
+    cases = selectors.queue_cases(desk, chosen, role, query, channel)
     page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "queue": chosen,
@@ -52,6 +55,8 @@ def queue(request, slug: str):
         "counts": selectors.queue_counts(desk, role),
         "page": page,
         "query": query,
+        "channel": channel,
+        "channels": IntakeChannel.choices,
         "now": timezone.now(),
     }
     template = (
