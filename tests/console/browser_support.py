@@ -355,3 +355,34 @@ def horizontal_overflow(page) -> dict | None:
                     culprits: wide.slice(0, 12)};
         }"""
     )
+
+
+# ------------------------------------------------------------------------------ accessibility
+
+AXE_OPTIONS = {
+    "resultTypes": ["violations"],
+    "runOnly": {
+        "type": "tag",
+        "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"],
+    },
+}
+
+
+def accessibility_problems(page) -> list[str]:
+    """What axe-core (bundled by ``axe-playwright-python``, no download) finds on the page: every
+    WCAG 2.1 A/AA and best-practice violation, one line per rule with the first offenders.
+
+    axe is evaluated through the DevTools protocol, so the console's Content-Security-Policy
+    (no inline or foreign scripts) still holds for the page itself.
+    """
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page, options=AXE_OPTIONS)
+    lines = []
+    for violation in results.response["violations"]:
+        targets = [", ".join(node["target"]) for node in violation["nodes"][:4]]
+        lines.append(
+            f"axe {violation['impact']} {violation['id']}: {violation['help']}"
+            f" ({len(violation['nodes'])}×: {'; '.join(targets)})"
+        )
+    return lines

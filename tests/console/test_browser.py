@@ -4,7 +4,7 @@ A resident applies for a Kartu Keluarga on the phone simulator; the operator fin
 photo, sends one requirement back with a reason, gets it again, types the KK data and passes the
 request on; the Kasi and the Kabid approve it. Then every console page is opened on a phone
 (360 px) and on a laptop (1366 px): no script error, no console error (CSP violations included),
-no horizontal scrolling.
+no horizontal scrolling, no accessibility violation axe-core finds.
 
 Skipped when Debian's Chromium is not installed (``apt-get install chromium``); Playwright's own
 browser downloads are never used. Screenshots land in ``artifacts/screenshots/console-*.png``.
@@ -29,6 +29,7 @@ from tests.console.browser_support import (
     ROOT,
     SCREENSHOTS,
     Resident,
+    accessibility_problems,
     apply_for,
     horizontal_overflow,
     launch,
@@ -366,7 +367,8 @@ def expected_error(error: str) -> bool:
 
 def test_every_console_page_fits_a_phone_and_a_laptop_without_errors(demo, browser):
     """Each console page at 360×740 and 1366×900: HTTP < 400, no uncaught error, no console
-    error (Content-Security-Policy violations included), no horizontal page scroll."""
+    error (Content-Security-Policy violations included), no horizontal page scroll, and nothing
+    axe-core finds (WCAG 2.1 A/AA and best practice: contrast, headings, labels, landmarks)."""
     # Someone waiting for an officer, so that the inbox has a conversation to open.
     resident = Resident(demo, WAYKANAN_KK, HELP_WA_ID, "Ahmad Fauzi")
     try:
@@ -403,6 +405,7 @@ def test_every_console_page_fits_a_phone_and_a_laptop_without_errors(demo, brows
                 f"{label}: scrolls sideways (scrollWidth {overflow['scrollWidth']} > "
                 f"{overflow['innerWidth']}); too wide: {overflow['culprits']}"
             )
+        problems.extend(f"{label}: {p}" for p in accessibility_problems(page))
         shot(page, f"{name}-{width}")
 
     for viewport in (PHONE, LAPTOP):
@@ -434,6 +437,9 @@ def test_every_console_page_fits_a_phone_and_a_laptop_without_errors(demo, brows
             )
         else:
             problems.append("inbox: the resident who asked for an officer is not listed")
+        visit(operator, "new-request", demo.url("/console/new/?service=kk-baru"), width)
+        visit(operator, "my-day", demo.url("/console/my-day/"), width)
+        visit(operator, "visits", demo.url("/console/visits/"), width)
         visit(operator, "sop-list", demo.url("/console/sop/"), width)
         sop_link = page.locator('main a[href*="/console/sop/"]').first.get_attribute("href")
         visit(operator, "sop", demo.url(sop_link), width)
@@ -449,7 +455,7 @@ def test_every_console_page_fits_a_phone_and_a_laptop_without_errors(demo, brows
         visit(admin, "access-log", demo.url("/console/access-log/"), width)
         admin.context.close()
 
-    assert len(pages_seen) >= 2 * 16, pages_seen
+    assert len(pages_seen) >= 2 * 19, pages_seen
     if iconless:
         problems.append(
             f"{len(iconless)} of {len(pages_seen)} page views name no icon and the browser's "

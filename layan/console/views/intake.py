@@ -176,7 +176,8 @@ def my_day(request):
     )
     places: dict[str, list[Case]] = {}
     for case in cases:
-        places.setdefault(case.intake_place or _("(no place recorded)"), []).append(case)
+        # A request taken at the counter is listed under the counter (the channel's name).
+        places.setdefault(case.intake_place or case.get_channel_display(), []).append(case)
     return render(
         request,
         "console/my_day.html",
