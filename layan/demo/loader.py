@@ -16,9 +16,11 @@ from django.db import transaction
 from django.utils import timezone
 from PIL import Image, ImageDraw
 
-from layan.cases.models import Attachment, Case
+from layan.cases import services as engine
+from layan.cases.models import OPEN, Attachment, Case
 from layan.cases.services import Actor, submit_case
 from layan.core.errors import Invalid
+from layan.documents import services as documents
 from layan.documents.keys import create_local_key
 from layan.documents.models import SigningKey
 from layan.offices.catalogue import (
@@ -29,6 +31,7 @@ from layan.offices.catalogue import (
     question_choices,
     read_catalogue,
 )
+from layan.offices.fields import Field, fields_of
 from layan.offices.models import Office, Role, StaffRole
 from layan.sop.definition import read_file
 from layan.sop.services import PRESETS_DIR as SOP_PRESETS_DIR
@@ -132,6 +135,70 @@ def create_demo_signers(passphrase: str) -> list[str]:
             create_local_key(office=office, user=user, passphrase=passphrase)
         names.append(user.username)
     return sorted(set(names))
+
+
+def create_demo_outreach(passphrase: str) -> list[str]:
+    """The sample request of every service whose SOP sends an officer out ("jemput bola") is
+    taken to that step by the office's all-roles officer (the sample data typed in, the document
+    signed with the demo passphrase), so the recording officer can plan and record a visit at
+    once. A request already at or past the step is left as it is; the codes moved are returned."""
+    moved = []
+    for case in Case.objects.filter(status__in=OPEN).select_related(
+        "service", "office", "sop_version", "current_step"
+    ):
+        steps = case.sop_version.parsed.steps
+        if not any(step.visit for step in steps) or case.step is None or case.step.visit:
+            continue
+        visit_number = next(step.number for step in steps if step.visit)
+        if case.step.number > visit_number:
+            continue
+        officer = get_user_model().objects.get(username=f"{case.office.code}.{ALL_ROLES}")
+        actor = Actor.staff(officer)
+        for _turn in range(len(steps)):
+            case.refresh_from_db()
+            step = case.step
+            if step is None or step.visit:
+                break
+            if step.document == "sign":
+                documents.sign_document(case, user=officer, passphrase=passphrase)
+                continue
+            action = next(
+                a for a in engine.allowed_actions(case, actor) if a.kind in ("complete", "approve")
+            )
+            data = _sample_form(case) if step.data_entry else {}
+            engine.perform_action(case, actor=actor, action=action.id, data=data)
+        moved.append(case.code)
+    return moved
+
+
+def _sample_value(spec: Field, case: Case, index: int = 0) -> str:
+    if spec.kind == "nik":
+        return case.applicant_nik[:-4] + f"{index + 1:04d}"
+    if spec.kind == "kk":
+        return case.applicant_nik[:6] + "0101200001"
+    if spec.kind == "number":
+        return "1"
+    if spec.kind == "date":
+        return "1990-08-17"
+    if spec.kind == "choice":
+        return spec.choices[0][0]
+    if index == 0 and "nama" in spec.code:
+        return case.applicant_name
+    return f"Contoh {spec.label}"[:100]
+
+
+def _sample_form(case: Case) -> dict:
+    """The data-entry form of the sample request, filled from its applicant."""
+    data: dict = {}
+    for spec in fields_of(case.service):
+        if spec.kind == "table":
+            data[spec.code] = [
+                {column.code: _sample_value(column, case, i) for column in spec.columns}
+                for i in range(max(1, spec.min_rows))
+            ]
+        else:
+            data[spec.code] = _sample_value(spec, case)
+    return data
 
 
 DEMO_APPLICANTS = ("Siti Rahmawati", "Budi Santoso", "Dewi Lestari", "Ahmad Fauzi", "Rina Marlina")
