@@ -70,7 +70,7 @@ def test_a_counter_request_is_taken_with_its_photographed_requirements(presets):
     assert receipt.as_template and case.code in str(receipt.content)
 
 
-def test_a_refused_file_keeps_the_form_and_creates_nothing(presets):
+def test_a_refused_file_keeps_the_form_and_creates_nothing(presets, settings):
     client = signed_in("waykanan.operator_online")
     answer = client.post(
         reverse("console:new"),
@@ -93,6 +93,14 @@ def test_a_refused_file_keeps_the_form_and_creates_nothing(presets):
          "file_buku_nikah": SimpleUploadedFile("bom.png", bomb.getvalue(), "image/png")},
     )  # fmt: skip
     assert answer.status_code == 422 and not Case.objects.exists()
+    settings.WHATSAPP_MEDIA_MAX_BYTES = {"image": 100, "document": 100}
+    answer = client.post(
+        reverse("console:new"),
+        {"service": "kk-baru", "channel": "counter", "applicant_name": "Budi Santoso",
+         "file_buku_nikah": jpeg()},
+    )  # fmt: skip
+    assert answer.status_code == 422 and "MB" in answer.content.decode()
+    assert not Case.objects.exists()
 
 
 def test_a_file_the_resident_brought_is_added_to_an_open_request(presets):
