@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "layan.bot",
     "layan.api",
     "layan.documents",
+    "layan.reports",
     "layan.console",
     "layan.demo",
 ]

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
-from layan.api import cases, inbox, offices
+from layan.api import cases, inbox, offices, reports
 from layan.core.errors import LayanError
 
 api = NinjaAPI(
@@ -61,3 +61,4 @@ def http_error(request, exc: HttpError):
 api.add_router("/v1/", offices.router)
 api.add_router("/v1/", cases.router)
 api.add_router("/v1/", inbox.router)
+api.add_router("/v1/", reports.router)

@@ -3,13 +3,12 @@ satisfaction index."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db.models import QuerySet
 
-from layan.bot.models import SKM_ELEMENTS, CaseContact, SurveyResponse
+from layan.bot.models import CaseContact, SurveyResponse
 from layan.cases.models import BOOKKEEPING_KINDS, Case, CaseEvent, Status
 from layan.cases.selectors import offices_of
 from layan.offices.models import Channel, Office, Service
@@ -129,41 +128,6 @@ def survey_due(conversation: Conversation, now: datetime) -> Case | None:
         .order_by("-closed_at")
         .first()
     )
-
-
-# --------------------------------------------------------------------------- SKM
-
-
-@dataclass(frozen=True)
-class SatisfactionIndex:
-    responses: int
-    element_means: tuple[float | None, ...]
-    index: float | None
-    grade: str
-
-    @property
-    def answered(self) -> bool:
-        return self.index is not None
-
-
-GRADES = ((88.31, "A"), (76.61, "B"), (65.0, "C"), (25.0, "D"))
-
-
-def satisfaction_index(responses: QuerySet[SurveyResponse]) -> SatisfactionIndex:
-    """The IKM of PermenPAN-RB 14/2017: the mean of each element (skips left out), weighted
-    equally (1/9 each; the regulation's 0.111 rounded), summed and × 25, so 4.0 everywhere is 100.
-    An element nobody answered is left out and the weights of the others grow to match."""
-    rows = list(responses.values_list(*[f"u{i}" for i in range(1, SKM_ELEMENTS + 1)]))
-    means: list[float | None] = []
-    for index in range(SKM_ELEMENTS):
-        values = [row[index] for row in rows if row[index] is not None]
-        means.append(sum(values) / len(values) if values else None)
-    known = [m for m in means if m is not None]
-    if not known:
-        return SatisfactionIndex(len(rows), tuple(means), None, "")
-    score = sum(known) / len(known) * 25
-    grade = next((g for floor, g in GRADES if score >= floor), "D")
-    return SatisfactionIndex(len(rows), tuple(means), round(score, 2), grade)
 
 
 # --------------------------------------------------------------------------- staff inbox

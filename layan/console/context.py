@@ -10,6 +10,7 @@ SECTIONS = {
     "inbox": "inbox",
     "conversation": "inbox",
     "supervisor": "supervisor",
+    "reports": "reports",
     "sop_list": "sop",
     "sop": "sop",
     "access_log": "access",

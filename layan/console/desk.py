@@ -16,6 +16,7 @@ from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
 from layan.offices.models import Office, Role, StaffRole
+from layan.reports.services import reads_reports
 
 SESSION_KEY = "console_office"
 SUPERVISING = ("supervisor", "admin")
@@ -39,6 +40,10 @@ class Desk:
     @property
     def supervises(self) -> bool:
         return bool(self.role_codes & set(SUPERVISING))
+
+    @property
+    def reads_reports(self) -> bool:
+        return reads_reports(self.role_codes)
 
     @property
     def work_roles(self) -> list[Role]:

@@ -383,3 +383,23 @@ def test_a_failing_part_of_the_transaction_is_a_clear_503_and_changes_nothing(cl
     case = Case.objects.get(code=code)
     assert case.current_step.key == before["step"] and case.version == before["version"]
     assert "503" in client.get("/api/openapi.json").content.decode()
+
+
+def test_no_two_api_schemas_share_a_name():
+    """django-ninja names an OpenAPI component by its class name: two schemas of one name would
+    silently document one of them with the other's fields."""
+    import importlib
+    import pkgutil
+    from collections import defaultdict
+
+    from ninja import Schema
+
+    import layan.api
+
+    where = defaultdict(set)
+    for module_info in pkgutil.iter_modules(layan.api.__path__):
+        module = importlib.import_module(f"layan.api.{module_info.name}")
+        for value in vars(module).values():
+            if isinstance(value, type) and issubclass(value, Schema) and value is not Schema:
+                where[value.__name__].add(f"{value.__module__}.{value.__qualname__}")
+    assert {name: places for name, places in where.items() if len(places) > 1} == {}

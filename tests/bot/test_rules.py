@@ -11,7 +11,6 @@ import pytest
 
 from layan.bot import wording
 from layan.bot.models import SurveyResponse
-from layan.bot.selectors import satisfaction_index
 from layan.bot.texts import Texts
 from layan.bot.turn import format_datetime, normalize_phone, office_hours
 from layan.bot.wording import check_override, fill
@@ -125,35 +124,6 @@ def test_office_hours_group_days_with_the_same_hours():
 )
 def test_indonesian_mobile_numbers_are_normalised(typed, number):
     assert normalize_phone(typed) == number
-
-
-@pytest.mark.django_db
-def test_the_satisfaction_index_follows_permenpan_14_2017(presets):
-    from layan.cases.models import Case
-    from layan.cases.services import Actor, submit_case
-    from layan.offices.models import Service
-
-    service = Service.objects.get(office__code="waykanan", code="kia-baru")
-    assert not satisfaction_index(SurveyResponse.objects.all()).answered
-    rows = [
-        [4, 4, 4, 4, 4, 4, 4, 4, 4],
-        [3, 3, 3, None, 3, 3, 3, 3, 3],
-    ]
-    for answers in rows:
-        case = submit_case(service=service, actor=Actor.applicant("Ani"), applicant_name="Ani")
-        SurveyResponse.objects.create(
-            case=case,
-            office=case.office,
-            service=service,
-            submitted_at=case.created_at,
-            **{f"u{i}": v for i, v in enumerate(answers, start=1)},
-        )
-    result = satisfaction_index(SurveyResponse.objects.all())
-    assert result.responses == 2
-    assert result.element_means[0] == 3.5 and result.element_means[3] == 4.0
-    # (8 × 3.5 + 4.0) / 9 × 25 = 88.89: grade A (88.31–100).
-    assert result.index == 88.89 and result.grade == "A"
-    assert Case.objects.count() == 2
 
 
 @pytest.mark.django_db

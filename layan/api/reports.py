@@ -1,0 +1,150 @@
+"""An office's reports, the same figures as the console's Laporan page, for the office's own
+readers (supervisor, administrator, head of office, head of division)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import Query, Router, Schema
+
+from layan.api.base import ERRORS, staff
+from layan.cases import selectors as case_selectors
+from layan.core.errors import NotFound
+from layan.reports import selectors
+from layan.reports.services import check_reader
+
+router = Router(tags=["reports"])
+
+
+class ReportQuery(Schema):
+    period: Literal["day", "week", "month", "quarter", "year"] = "month"
+    day: date | None = None  # a day in the period (today in the office's time zone if left out)
+    service: str = ""
+
+
+class ReportPeriodOut(Schema):
+    start: date
+    end: date
+
+
+class SlaStepOut(Schema):
+    service: str
+    step: str
+    number: int
+    role: str
+    passed: int
+    median_minutes: float | None
+    p90_minutes: float | None
+    standard_minutes: int | None
+    within_standard: float | None
+
+
+class SlaGroupOut(Schema):
+    key: str
+    label: str
+    passed: int
+    median_minutes: float | None
+    within_standard: float | None
+
+
+class SlaOut(Schema):
+    office: str
+    period: ReportPeriodOut
+    steps: list[SlaStepOut]
+    roles: list[SlaGroupOut]
+    officers: list[SlaGroupOut]
+    completed: int
+    completed_within_deadline: int
+
+
+class IkmServiceOut(Schema):
+    service: str
+    respondents: int
+    population: int
+    minimum_sample: int
+    element_nrr: list[float | None]
+    index: float | None
+    grade: str
+    words: str
+    weakest_element: int | None
+
+
+class IkmReportOut(Schema):
+    office: str
+    period: ReportPeriodOut
+    services: list[IkmServiceOut]
+    total: IkmServiceOut
+
+
+def _office_and_period(request, office: str, query: ReportQuery):
+    found = case_selectors.offices_of(request.user).filter(code=office).first()
+    if found is None:
+        raise NotFound(_("Office not found."), "office_not_found")
+    check_reader(request.user, found)
+    day = query.day or timezone.localdate(timezone=found.tz)
+    return found, selectors.period_of(query.period, day)
+
+
+def _group(g) -> dict:
+    return {
+        "key": g.key, "label": g.label, "passed": g.passed, "median_minutes": g.median,
+        "within_standard": g.within_share,
+    }  # fmt: skip
+
+
+@router.get("/offices/{office}/reports/sla", response={200: SlaOut, **ERRORS}, auth=staff)
+def sla(request, office: str, query: Query[ReportQuery]):
+    """Per SOP step: passages left in the period, median and p90 working minutes beside the
+    standard (Mutu Baku), the share within it, the slowest first; the same per role and per
+    officer; completed requests and how many finished by the SOP's overall deadline."""
+    found, period = _office_and_period(request, office, query)
+    report = selectors.sla_report(found, period, service=query.service)
+    return {
+        "office": found.code,
+        "period": {"start": period.start, "end": period.end},
+        "steps": [
+            {
+                "service": f.service,
+                "step": f.step,
+                "number": f.number,
+                "role": f.role,
+                "passed": f.passed,
+                "median_minutes": f.median,
+                "p90_minutes": f.p90,
+                "standard_minutes": f.standard,
+                "within_standard": f.within_share,
+            }  # fmt: skip
+            for f in report.steps
+        ],
+        "roles": [_group(g) for g in report.roles],
+        "officers": [_group(g) for g in report.officers],
+        "completed": report.closed,
+        "completed_within_deadline": report.closed_within,
+    }
+
+
+def _ikm(row) -> dict:
+    r = row.result
+    return {
+        "service": row.service, "respondents": r.respondents, "population": row.population,
+        "minimum_sample": row.minimum, "element_nrr": list(r.element_nrr), "index": r.index,
+        "grade": r.grade, "words": r.words, "weakest_element": r.weakest,
+    }  # fmt: skip
+
+
+@router.get("/offices/{office}/reports/ikm", response={200: IkmReportOut, **ERRORS}, auth=staff)
+def ikm(request, office: str, query: Query[ReportQuery]):
+    """The satisfaction index (PermenPAN-RB 14/2017) per service and for the office: the NRR of
+    U1–U9, the IKM (25–100), its grade and words, the weakest element, the respondents beside
+    the regulation's minimum sample for the period's completed requests."""
+    found, period = _office_and_period(request, office, query)
+    rows, total = selectors.ikm_report(found, period)
+    return {
+        "office": found.code,
+        "period": {"start": period.start, "end": period.end},
+        "services": [_ikm(r) for r in rows],
+        "total": _ikm(total),
+    }

@@ -1,0 +1,66 @@
+"""The office's reports: the SLA per step against Mutu Baku and the satisfaction index (IKM),
+for a period in the office's time zone. Who may read them is the reports' own rule
+(:func:`layan.reports.services.check_reader`), the same for the API."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.dateparse import parse_date
+
+from layan.console.desk import staff_view
+from layan.core.errors import Forbidden
+from layan.reports import selectors
+from layan.reports.services import check_reader
+
+
+def period_from(request, office) -> tuple[str, date, selectors.Period]:
+    kind = request.GET.get("period") or "month"
+    if kind not in selectors.PERIODS:
+        kind = "month"
+    day = parse_date(request.GET.get("day") or "") or timezone.localdate(timezone=office.tz)
+    return kind, day, selectors.period_of(kind, day)
+
+
+@staff_view
+def overview(request):
+    desk = request.desk
+    try:
+        check_reader(request.user, desk.office)
+    except Forbidden as exc:
+        raise PermissionDenied(str(exc)) from exc
+    kind, day, period = period_from(request, desk.office)
+    services = list(desk.office.services.order_by("position", "code"))
+    service = request.GET.get("service") or ""
+    if service not in {s.code for s in services}:
+        service = ""
+    sla = selectors.sla_report(desk.office, period, service=service)
+    ikm_rows, ikm_total = selectors.ikm_report(desk.office, period)
+    roles = dict(desk.office.roles.values_list("code", "name"))
+    activities = {}
+    for s in services:
+        if s.sop_id and s.sop.current_version:
+            for step in s.sop.current_version.parsed.all_steps:
+                activities[(s.code, step.key)] = step.activity
+    for figures in sla.steps:
+        figures.activity = activities.get((figures.service, figures.step), "")
+        figures.role_label = roles.get(figures.role, figures.role)
+    return render(
+        request,
+        "console/reports.html",
+        {
+            "periods": selectors.PERIODS,
+            "kind": kind,
+            "day": day,
+            "period": period,
+            "services": services,
+            "service": service,
+            "sla": sla,
+            "ikm_rows": ikm_rows,
+            "ikm_total": ikm_total,
+            "elements": range(1, 10),
+        },
+    )

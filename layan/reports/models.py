@@ -1,0 +1,55 @@
+"""What the reports read besides the engine's own rows: each step a request passed, with its
+working minutes, filled from the request's history (:mod:`layan.reports.passages`)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+
+class StepPassage(models.Model):
+    """One step a request rested at and left: who moved it on, how, and the working minutes it
+    took with the waits on the applicant left out. Rebuilt from the events, never edited."""
+
+    case = models.ForeignKey("cases.Case", models.CASCADE, related_name="passages")
+    office = models.ForeignKey("offices.Office", models.CASCADE, related_name="+")
+    service = models.ForeignKey("offices.Service", models.CASCADE, related_name="+")
+    step = models.CharField(_("step"), max_length=40)
+    step_number = models.PositiveSmallIntegerField(_("step number"))
+    role = models.CharField(_("role"), max_length=40, blank=True)
+    entered_seq = models.PositiveIntegerField()
+    entered_at = models.DateTimeField(_("entered at"))
+    left_at = models.DateTimeField(_("left at"))
+    working_minutes = models.FloatField(_("working minutes"))
+    waited_minutes = models.FloatField(_("minutes waiting on the applicant"), default=0)
+    standard_minutes = models.PositiveIntegerField(_("standard minutes"), null=True, blank=True)
+    left_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    left_how = models.CharField(max_length=24, blank=True)
+
+    class Meta:
+        verbose_name = _("step passage")
+        verbose_name_plural = _("step passages")
+        constraints = [
+            models.UniqueConstraint(fields=["case", "entered_seq"], name="passage_unique"),
+            models.CheckConstraint(
+                condition=Q(working_minutes__gte=0) & Q(waited_minutes__gte=0),
+                name="passage_minutes_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(left_at__gte=F("entered_at")), name="passage_left_after_entered"
+            ),
+        ]
+        indexes = [
+            # the SLA report: an office's passages left in a period, per service and step
+            models.Index(fields=["office", "left_at"], name="passage_office_left_idx"),
+            models.Index(
+                fields=["office", "service", "step", "left_at"], name="passage_step_left_idx"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.step}"

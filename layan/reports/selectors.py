@@ -1,0 +1,248 @@
+"""The report queries: one office, one period, from the stored passages and surveys.
+
+Percentiles come from the stored per-step working minutes (never from sums); every query starts
+from the office, so one office's figures never include another's.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from django.contrib.auth import get_user_model
+from django.db.models import Count, F, Q
+
+from layan.bot.models import SKM_ELEMENTS, SurveyResponse
+from layan.cases.models import Case, Status
+from layan.offices.models import Office
+from layan.reports import ikm as ikm_rules
+from layan.reports.models import StepPassage
+
+PERIODS = ("day", "week", "month", "quarter", "year")
+
+
+@dataclass(frozen=True)
+class Period:
+    start: date  # first day, in the office's time zone
+    end: date  # last day, included
+
+    def bounds(self, office: Office) -> tuple[datetime, datetime]:
+        tz = office.tz
+        return (
+            datetime.combine(self.start, time.min, tzinfo=tz),
+            datetime.combine(self.end + timedelta(days=1), time.min, tzinfo=tz),
+        )
+
+
+def period_of(kind: str, day: date) -> Period:
+    """The day, ISO week (Monday first), month, quarter or year that holds ``day``."""
+    if kind == "day":
+        return Period(day, day)
+    if kind == "week":
+        start = day - timedelta(days=day.weekday())
+        return Period(start, start + timedelta(days=6))
+    if kind == "month":
+        start = day.replace(day=1)
+    elif kind == "quarter":
+        start = date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+    elif kind == "year":
+        return Period(date(day.year, 1, 1), date(day.year, 12, 31))
+    else:
+        raise ValueError(f"unknown period {kind!r}")
+    months = 1 if kind == "month" else 3
+    year, month = divmod(start.month - 1 + months, 12)
+    return Period(start, date(start.year + year, month + 1, 1) - timedelta(days=1))
+
+
+def percentile(values: Sequence[float], q: float) -> float | None:
+    """The ``q``-th percentile (0–100) of ``values`` by linear interpolation between the
+    closest ranks (the "inclusive" method); None for no values."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    if len(ordered) == 1:
+        return float(ordered[0])
+    rank = (len(ordered) - 1) * q / 100
+    low = int(rank)
+    high = min(low + 1, len(ordered) - 1)
+    return float(ordered[low] + (ordered[high] - ordered[low]) * (rank - low))
+
+
+@dataclass
+class StepFigures:
+    """How one step of one service went in the period."""
+
+    service: str
+    service_name: str
+    step: str
+    number: int
+    role: str
+    standard: int | None
+    minutes: list[float] = field(default_factory=list, repr=False)
+    within: int = 0
+
+    @property
+    def passed(self) -> int:
+        return len(self.minutes)
+
+    @property
+    def median(self) -> float | None:
+        return percentile(self.minutes, 50)
+
+    @property
+    def p90(self) -> float | None:
+        return percentile(self.minutes, 90)
+
+    @property
+    def within_share(self) -> float | None:
+        """Share of passages within the standard (None when the step has none)."""
+        if self.standard is None or not self.minutes:
+            return None
+        return self.within / len(self.minutes)
+
+    @property
+    def over_standard(self) -> float:
+        """How far the median is beyond the standard (a ratio; what "slowest" sorts by)."""
+        if self.standard is None or self.median is None:
+            return 0.0
+        return self.median / max(self.standard, 1)
+
+
+@dataclass
+class GroupFigures:
+    """One role's or officer's passages across the steps: count, median, share within."""
+
+    key: str
+    label: str
+    minutes: list[float] = field(default_factory=list, repr=False)
+    with_standard: int = 0
+    within: int = 0
+
+    @property
+    def passed(self) -> int:
+        return len(self.minutes)
+
+    @property
+    def median(self) -> float | None:
+        return percentile(self.minutes, 50)
+
+    @property
+    def within_share(self) -> float | None:
+        return self.within / self.with_standard if self.with_standard else None
+
+
+@dataclass
+class SlaReport:
+    steps: list[StepFigures]
+    roles: list[GroupFigures]
+    officers: list[GroupFigures]
+    closed: int  # requests completed in the period
+    closed_within: int  # of those, finished by the SOP's overall deadline
+
+    @property
+    def closed_within_share(self) -> float | None:
+        return self.closed_within / self.closed if self.closed else None
+
+
+def sla_report(office: Office, period: Period, *, service: str = "") -> SlaReport:
+    """Per step: passages left in the period, median and p90 working minutes beside the
+    standard, share within; the slowest (median furthest beyond its standard) first. The same
+    per role and per officer, and the share of completed requests within the overall deadline."""
+    start, end = period.bounds(office)
+    rows = StepPassage.objects.filter(office=office, left_at__gte=start, left_at__lt=end)
+    if service:
+        rows = rows.filter(service__code=service)
+    steps: dict[tuple[str, str], StepFigures] = {}
+    roles: dict[str, GroupFigures] = {}
+    officers: dict[int, GroupFigures] = {}
+    labels = dict(office.roles.values_list("code", "name"))
+    for row in rows.values_list(
+        "service__code", "service__name", "step", "step_number", "role", "standard_minutes",
+        "working_minutes", "left_by_id",
+    ).iterator():  # fmt: skip
+        code, name, step, number, role, standard, minutes, officer = row
+        figures = steps.get((code, step))
+        if figures is None:
+            figures = steps[(code, step)] = StepFigures(code, name, step, number, role, standard)
+        within = standard is not None and minutes <= standard
+        figures.minutes.append(minutes)
+        figures.within += within
+        groups = [roles.setdefault(role, GroupFigures(role, labels.get(role, role)))]
+        if officer is not None:
+            groups.append(officers.setdefault(officer, GroupFigures(str(officer), "")))
+        for group in groups:
+            group.minutes.append(minutes)
+            group.with_standard += standard is not None
+            group.within += within
+    users = get_user_model().objects.filter(pk__in=officers).only("username", "first_name")
+    for user in users:
+        officers[user.pk].label = user.get_full_name() or user.get_username()
+    closed = Case.objects.filter(
+        office=office, status=Status.COMPLETED, closed_at__gte=start, closed_at__lt=end
+    )
+    if service:
+        closed = closed.filter(service__code=service)
+    counts = closed.aggregate(
+        n=Count("pk"),
+        within=Count("pk", filter=Q(due_at__isnull=False, closed_at__lte=F("due_at"))),
+    )
+    ordered = sorted(
+        steps.values(),
+        key=lambda f: (-f.over_standard, -(f.median or 0), f.service, f.number),
+    )
+    return SlaReport(
+        steps=ordered,
+        roles=sorted(roles.values(), key=lambda g: -g.passed),
+        officers=sorted(officers.values(), key=lambda g: -g.passed),
+        closed=counts["n"],
+        closed_within=counts["within"],
+    )
+
+
+@dataclass(frozen=True)
+class IkmRow:
+    service: str
+    service_name: str
+    result: ikm_rules.Ikm
+    population: int  # requests completed in the period (the survey's population)
+    minimum: int  # the regulation's minimum sample for that population
+
+
+def ikm_report(office: Office, period: Period) -> tuple[list[IkmRow], IkmRow]:
+    """The IKM per service and for the whole office in the period (by the survey's date)."""
+    start, end = period.bounds(office)
+    answers = defaultdict(list)
+    fields = [f"u{i}" for i in range(1, SKM_ELEMENTS + 1)]
+    surveys = SurveyResponse.objects.filter(
+        office=office, submitted_at__gte=start, submitted_at__lt=end
+    )
+    for code, *row in surveys.values_list("service__code", *fields).iterator():
+        answers[code].append(row)
+    completed = defaultdict(int)
+    for code in Case.objects.filter(
+        office=office, status=Status.COMPLETED, closed_at__gte=start, closed_at__lt=end
+    ).values_list("service__code", flat=True):
+        completed[code] += 1
+    rows = []
+    for service in office.services.order_by("position", "code"):
+        if not answers[service.code] and not completed[service.code]:
+            continue
+        population = completed[service.code]
+        rows.append(
+            IkmRow(
+                service.code,
+                service.name,
+                ikm_rules.ikm(answers[service.code]),
+                population,
+                ikm_rules.minimum_sample(population),
+            )
+        )
+    everything = [row for rows_ in answers.values() for row in rows_]
+    population = sum(completed.values())
+    total = IkmRow(
+        "", office.name, ikm_rules.ikm(everything), population,
+        ikm_rules.minimum_sample(population),
+    )  # fmt: skip
+    return rows, total

@@ -1,0 +1,95 @@
+"""Keeping the report tables in step with the requests: the passages of a request are rebuilt
+from its events (idempotent: rebuilding gives the same rows), on every move of the engine and
+by ``layan reports backfill``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from layan.cases.models import Case
+from layan.cases.sla import calendar_for
+from layan.core.errors import Forbidden
+from layan.offices.models import Office, StaffRole
+from layan.reports.models import StepPassage
+from layan.reports.passages import passages
+
+# Who reads an office's reports: its supervisors and administrators, the head of office (kadis)
+# and the heads of division (kabid) who sign the "Laporan".
+READERS = ("supervisor", "admin", "kadis", "kabid")
+
+
+def reads_reports(role_codes) -> bool:
+    return bool(set(role_codes) & set(READERS))
+
+
+def check_reader(user, office: Office) -> None:
+    """Raise :class:`Forbidden` unless ``user`` may read ``office``'s reports."""
+    codes = StaffRole.objects.filter(user=user, role__office=office).values_list(
+        "role__code", flat=True
+    )
+    if not reads_reports(codes):
+        raise Forbidden(
+            _("Only supervisors, administrators and the heads of office read the reports."),
+            "role_required",
+        )
+
+
+def passage_rows(case: Case, cal=None) -> list[StepPassage]:
+    """The closed passages of ``case`` as unsaved rows, with the SOP step's number, role and
+    standard minutes of the request's own SOP version."""
+    cal = cal or calendar_for(case.office)
+    definition = case.sop_version.parsed
+    steps = {step.key: step for step in definition.all_steps}
+    events = case.events.order_by("seq").only(
+        "seq", "at", "kind", "from_step", "to_step", "status", "actor_id"
+    )
+    rows = []
+    for passage in passages(events, cal):
+        step = steps.get(passage.step)
+        rows.append(
+            StepPassage(
+                case=case,
+                office_id=case.office_id,
+                service_id=case.service_id,
+                step=passage.step,
+                step_number=step.number if step else 0,
+                role=(definition.acting_role(step) or "") if step else "",
+                entered_seq=passage.entered_seq,
+                entered_at=passage.entered_at,
+                left_at=passage.left_at,
+                working_minutes=passage.working_minutes,
+                waited_minutes=passage.waited_minutes,
+                standard_minutes=step.minutes if step else None,
+                left_by_id=passage.left_by_id,
+                left_how=passage.left_how,
+            )
+        )
+    return rows
+
+
+def record_passages(case: Case, cal=None) -> int:
+    """Rebuild the passages of ``case`` from its history; how many there are."""
+    rows = passage_rows(case, cal)
+    with transaction.atomic():
+        StepPassage.objects.filter(case=case).delete()
+        StepPassage.objects.bulk_create(rows)
+    return len(rows)
+
+
+def backfill(cases: Iterable[Case] | None = None, *, chunk: int = 500) -> int:
+    """Rebuild the passages of every request (or of ``cases``); how many requests."""
+    if cases is None:
+        cases = Case.objects.select_related("office", "sop_version").order_by("pk")
+        cases = cases.iterator(chunk_size=chunk)
+    calendars: dict[int, object] = {}
+    done = 0
+    for case in cases:
+        cal = calendars.get(case.office_id)
+        if cal is None:
+            cal = calendars[case.office_id] = calendar_for(case.office)
+        record_passages(case, cal)
+        done += 1
+    return done
