@@ -148,3 +148,61 @@ def ikm(request, office: str, query: Query[ReportQuery]):
         "services": [_ikm(r) for r in rows],
         "total": _ikm(total),
     }
+
+
+class RekapRowOut(Schema):
+    service: str
+    name: str
+    received: int
+    completed: int
+    rejected: int
+    cancelled: int
+    open: int
+    issued: int
+    superseded: int
+    revoked: int
+    printed: int
+    handed_over: int
+    delivered: int
+
+
+class CountOut(Schema):
+    code: str
+    label: str
+    count: int
+
+
+class RekapOut(Schema):
+    office: str
+    period: ReportPeriodOut
+    services: list[RekapRowOut]
+    total: RekapRowOut
+    by_channel: list[CountOut]
+    by_submitter: list[CountOut]
+    by_district: list[CountOut]
+    by_village: list[CountOut]
+
+
+def _counts(rows) -> list[dict]:
+    return [{"code": code, "label": label, "count": n} for code, label, n in rows]
+
+
+@router.get("/offices/{office}/reports/rekap", response={200: RekapOut, **ERRORS}, auth=staff)
+def rekap(request, office: str, query: Query[ReportQuery]):
+    """Rekap penerbitan: per service the requests received in the period and where they stand,
+    documents issued / superseded / revoked, cards printed, hand-overs, PDFs sent on WhatsApp;
+    the requests by channel, submitter, kecamatan (from the NIK) and desa (from data entry)."""
+    from dataclasses import asdict
+
+    found, period = _office_and_period(request, office, query)
+    report = selectors.rekap(found, period, service=query.service)
+    return {
+        "office": found.code,
+        "period": {"start": period.start, "end": period.end},
+        "services": [asdict(row) for row in report.rows],
+        "total": asdict(report.total),
+        "by_channel": _counts(report.by_channel),
+        "by_submitter": _counts(report.by_submitter),
+        "by_district": _counts(report.by_district),
+        "by_village": [{"code": name, "label": name, "count": n} for name, n in report.by_village],
+    }

@@ -172,6 +172,9 @@ class Case(models.Model):
             models.Index(fields=["status", "step_due_at"], name="case_overdue_idx"),
             models.Index(fields=["applicant_nik"], name="case_nik_idx"),
             models.Index(fields=["office", "channel", "created_at"], name="case_channel_idx"),
+            # the reports: requests received, and closed, in a period
+            models.Index(fields=["office", "created_at"], name="case_office_created_idx"),
+            models.Index(fields=["office", "status", "closed_at"], name="case_office_closed_idx"),
             # A field officer's visits of the day: what they submitted, newest first.
             models.Index(fields=["submitted_by", "created_at"], name="case_submitter_idx"),
         ]

@@ -132,7 +132,10 @@ class Document(models.Model):
                 name="document_revoked_has_reason",
             ),
         ]
-        indexes = [models.Index(fields=["case", "status"], name="document_case_idx")]
+        indexes = [
+            models.Index(fields=["case", "status"], name="document_case_idx"),
+            models.Index(fields=["office", "issued_at"], name="document_issued_idx"),  # rekap
+        ]
 
     def __str__(self) -> str:
         return f"{self.title} {self.number}"
@@ -204,7 +207,10 @@ class Handover(models.Model):
         indexes = [
             models.Index(
                 fields=["card_serial"], name="handover_serial_idx", condition=~Q(card_serial="")
-            )
+            ),
+            # the rekap: cards printed and hand-overs in a period
+            models.Index(fields=["printed_at"], name="handover_printed_idx"),
+            models.Index(fields=["handed_at"], name="handover_handed_idx"),
         ]
 
     def __str__(self) -> str:

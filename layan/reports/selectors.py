@@ -246,3 +246,195 @@ def ikm_report(office: Office, period: Period) -> tuple[list[IkmRow], IkmRow]:
         ikm_rules.minimum_sample(population),
     )  # fmt: skip
     return rows, total
+
+
+@dataclass(frozen=True)
+class TimelineRow:
+    number: int
+    activity: str
+    role: str
+    entered_at: datetime
+    left_at: datetime | None  # None: the request is at this step now
+    minutes: float
+    waited: float
+    standard: int | None
+
+    @property
+    def over(self) -> bool:
+        return self.standard is not None and self.minutes > self.standard
+
+
+def timeline(case: Case, now: datetime) -> list[TimelineRow]:
+    """The request's own passage through its SOP, step by step: the working minutes at each
+    (the step it rests at counted up to ``now``) beside the step's standard minutes."""
+    from layan.cases.sla import calendar_for
+    from layan.reports.passages import passages
+
+    definition = case.sop_version.parsed
+    steps = {step.key: step for step in definition.all_steps}
+    labels = {r.code: r.label for r in definition.roles}
+    events = case.events.order_by("seq").only(
+        "seq", "at", "kind", "from_step", "to_step", "status", "actor_id"
+    )
+    rows = []
+    for passage in passages(events, calendar_for(case.office), now=now if case.is_open else None):
+        step = steps.get(passage.step)
+        role = (definition.acting_role(step) or step.role) if step else ""
+        rows.append(
+            TimelineRow(
+                number=step.number if step else 0,
+                activity=step.activity if step else passage.step,
+                role=labels.get(role, role),
+                entered_at=passage.entered_at,
+                left_at=passage.left_at,
+                minutes=passage.working_minutes,
+                waited=passage.waited_minutes,
+                standard=step.minutes if step else None,
+            )
+        )
+    return rows
+
+
+# --------------------------------------------------------------------------- rekap penerbitan
+
+
+@dataclass
+class RekapRow:
+    """One service's figures in the period (or the office's, for the total row)."""
+
+    service: str
+    name: str
+    received: int = 0  # requests that came in during the period, by where they stand now:
+    completed: int = 0
+    rejected: int = 0
+    cancelled: int = 0
+    open: int = 0
+    issued: int = 0  # documents signed in the period, by their status now
+    superseded: int = 0
+    revoked: int = 0
+    printed: int = 0  # cards printed in the period
+    handed_over: int = 0  # documents and cards handed over in the period
+    delivered: int = 0  # signed PDFs sent on WhatsApp in the period
+
+    def add(self, other: RekapRow) -> None:
+        for name in COUNTS:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+COUNTS = (
+    "received", "completed", "rejected", "cancelled", "open", "issued", "superseded", "revoked",
+    "printed", "handed_over", "delivered",
+)  # fmt: skip
+
+
+@dataclass
+class Rekap:
+    rows: list[RekapRow]
+    total: RekapRow
+    by_channel: list[tuple[str, str, int]]  # (code, label, requests received)
+    by_submitter: list[tuple[str, str, int]]
+    by_district: list[tuple[str, str, int]]  # (kecamatan code from the NIK, its name, count)
+    by_village: list[tuple[str, int]]  # (desa/kelurahan typed at data entry, count)
+
+
+def _district_of(nik: str) -> str:
+    """The kecamatan code ``PP.KK.DD`` of a NIK (its first six digits)."""
+    digits = "".join(ch for ch in nik or "" if ch.isdigit())
+    return f"{digits[0:2]}.{digits[2:4]}.{digits[4:6]}" if len(digits) >= 6 else ""
+
+
+def rekap(office: Office, period: Period, *, service: str = "") -> Rekap:
+    """Rekap penerbitan: per service the requests received and where they stand (completed,
+    rejected, cancelled, open), documents issued / superseded / revoked, cards printed,
+    hand-overs, PDFs delivered on WhatsApp; the requests received by channel, by who submitted
+    them, by kecamatan (from the NIK's region, named from the Kemendagri table) and by desa."""
+    from layan.cases.models import IntakeChannel, SubmitterKind
+    from layan.documents.models import Document, Handover
+    from layan.registry.models import Region
+    from layan.whatsapp.models import OutboxMessage
+
+    start, end = period.bounds(office)
+    services = office.services.order_by("position", "code")
+    if service:
+        services = services.filter(code=service)
+    rows = {s.code: RekapRow(s.code, s.name) for s in services}
+
+    received = Case.objects.filter(office=office, created_at__gte=start, created_at__lt=end)
+    if service:
+        received = received.filter(service__code=service)
+    outcome = {
+        Status.COMPLETED: "completed", Status.REJECTED: "rejected",
+        Status.CANCELLED: "cancelled",
+    }  # fmt: skip
+    by_status = received.values_list("service__code", "status").annotate(n=Count("pk")).order_by()
+    for code, status, n in by_status:
+        if code in rows:
+            rows[code].received += n
+            name = outcome.get(status, "open")
+            setattr(rows[code], name, getattr(rows[code], name) + n)
+
+    def in_period(queryset, date_field: str):
+        """``queryset`` of rows with a ``case``, dated by ``date_field`` in the period."""
+        return queryset.filter(
+            **{f"{date_field}__gte": start, f"{date_field}__lt": end, "case__office": office}
+        )
+
+    def per_service(queryset, date_field: str):
+        rows_ = in_period(queryset, date_field).values_list("case__service__code")
+        return rows_.annotate(n=Count("pk")).order_by()
+
+    documents = (
+        in_period(Document.objects.all(), "issued_at")
+        .values_list("case__service__code", "status")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for code, status, n in documents:
+        if code in rows:
+            rows[code].issued += n
+            if status == Document.Status.SUPERSEDED:
+                rows[code].superseded += n
+            elif status == Document.Status.REVOKED:
+                rows[code].revoked += n
+    for code, n in per_service(Handover.objects.all(), "printed_at"):
+        if code in rows:
+            rows[code].printed += n
+    for code, n in per_service(Handover.objects.all(), "handed_at"):
+        if code in rows:
+            rows[code].handed_over += n
+    sent = (OutboxMessage.Status.SENT, OutboxMessage.Status.DELIVERED, OutboxMessage.Status.READ)
+    for code, n in per_service(
+        OutboxMessage.objects.exclude(upload="").filter(status__in=sent), "created_at"
+    ):
+        if code in rows:
+            rows[code].delivered += n
+
+    total = RekapRow("", office.name)
+    for row in rows.values():
+        total.add(row)
+
+    def tally(field_name: str, labels) -> list[tuple[str, str, int]]:
+        counts = received.values_list(field_name).annotate(n=Count("pk")).order_by("-n", field_name)
+        return [(code, str(labels.get(code, code)), n) for code, n in counts]
+
+    districts: dict[str, int] = defaultdict(int)
+    villages: dict[str, int] = defaultdict(int)
+    for nik, data in received.values_list("applicant_nik", "form_data").iterator():
+        districts[_district_of(nik)] += 1
+        village = (data or {}).get("desa_kelurahan") if isinstance(data, dict) else None
+        if isinstance(village, str) and village.strip():
+            villages[" ".join(village.split()).title()] += 1
+    names = dict(Region.objects.filter(code__in=[d for d in districts if d]).values_list(
+        "code", "name"
+    ))  # fmt: skip
+    return Rekap(
+        rows=list(rows.values()),
+        total=total,
+        by_channel=tally("channel", dict(IntakeChannel.choices)),
+        by_submitter=tally("submitter_kind", dict(SubmitterKind.choices)),
+        by_district=sorted(
+            ((code, names.get(code, ""), n) for code, n in districts.items()),
+            key=lambda item: (-item[2], item[0]),
+        ),
+        by_village=sorted(villages.items(), key=lambda item: (-item[1], item[0])),
+    )

@@ -60,9 +60,7 @@ def test_another_role_is_refused_and_sees_no_link(november):
 
 
 def test_the_api_gives_the_same_figures(client, november):
-    answer = client.get(
-        "/api/v1/offices/waykanan/reports/sla", REPORT, **bearer("waykanan.kabid")
-    )
+    answer = client.get("/api/v1/offices/waykanan/reports/sla", REPORT, **bearer("waykanan.kabid"))
     assert answer.status_code == 200, answer.content
     body = answer.json()
     assert body["period"] == {"start": "2026-11-01", "end": "2026-11-30"}
@@ -88,3 +86,20 @@ def test_another_offices_reader_sees_only_their_own(november):
     page = signed_in("balangan.kabid").get(reverse("console:reports"), REPORT)
     assert page.status_code == 200
     assert "Penerbitan Kartu Identitas Anak" not in page.content.decode()
+
+
+def test_the_request_page_shows_its_time_per_step_beside_the_standard(november):
+    from django.utils import timezone
+
+    from layan.reports.selectors import timeline
+
+    slow = november[1]  # the operator took 20 minutes against 5, the Kasi 30 against 10
+    rows = timeline(slow, timezone.now())
+    done = [(r.number, r.minutes, r.standard, r.over) for r in rows if r.left_at is not None]
+    assert done == [(1, 0.0, 2, False), (2, 20.0, 5, True), (3, 30.0, 10, True)]
+    assert rows[-1].left_at is None and rows[-1].number == 4  # where it rests now
+    page = signed_in("waykanan.kasi").get(reverse("console:case", args=[slow.code]))
+    html = page.content.decode()
+    timeline_html = html[html.index('id="timeline"') : html.index('id="history"')]
+    # the two steps over their standard, and the step it has rested at since that Monday
+    assert timeline_html.count('class="late"') == 3

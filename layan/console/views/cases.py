@@ -34,6 +34,7 @@ from layan.documents.rendering import missing_fields
 from layan.documents.services import can_revoke, signing_key_for
 from layan.offices.fields import fields_of
 from layan.offices.models import Role
+from layan.reports import selectors as report_selectors
 
 FILE_KINDS = ("photo", "document")
 INLINE_TYPES = {"image/jpeg", "image/png", "image/webp", "image/gif", "application/pdf"}
@@ -91,6 +92,7 @@ def _context(request, case, **extra) -> dict:
         "file_requirements": [r.requirement for r in rows if r.requirement.kind in FILE_KINDS],
         "clocks": selectors.clocks(case, now),
         "events": selectors.history(case),
+        "timeline": report_selectors.timeline(case, now),
         "flags": list(case.flags.all()),
         "data_entry": data_entry,
         "inputs": forms.inputs(specs, case.form_data) if specs else [],

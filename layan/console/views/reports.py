@@ -1,6 +1,6 @@
-"""The office's reports: the SLA per step against Mutu Baku and the satisfaction index (IKM),
-for a period in the office's time zone. Who may read them is the reports' own rule
-(:func:`layan.reports.services.check_reader`), the same for the API."""
+"""The office's reports: the issuance summary (rekap), the SLA per step against Mutu Baku and
+the satisfaction index (IKM), for a period in the office's time zone. Who may read them is the
+reports' own rule (:func:`layan.reports.services.check_reader`), the same for the API."""
 
 from __future__ import annotations
 
@@ -38,6 +38,7 @@ def overview(request):
     if service not in {s.code for s in services}:
         service = ""
     sla = selectors.sla_report(desk.office, period, service=service)
+    rekap = selectors.rekap(desk.office, period, service=service)
     ikm_rows, ikm_total = selectors.ikm_report(desk.office, period)
     roles = dict(desk.office.roles.values_list("code", "name"))
     activities = {}
@@ -59,6 +60,7 @@ def overview(request):
             "services": services,
             "service": service,
             "sla": sla,
+            "rekap": rekap,
             "ikm_rows": ikm_rows,
             "ikm_total": ikm_total,
             "elements": range(1, 10),
