@@ -250,6 +250,7 @@ LAYAN_PERIODIC_SECONDS = {
     "layan.cases.tasks.sweep_overdue": 60,
     "layan.whatsapp.tasks.sweep": 10,
     "layan.bot.tasks.remind_visits": 900,
+    "layan.reports.tasks.snapshot_backlogs": 1800,
     "layan.core.tasks.prune_task_results": 3600,
 }
 LAYAN_DEMO_PASSWORD = os.environ.get("LAYAN_DEMO_PASSWORD", "demo")

@@ -3,7 +3,7 @@ readers (supervisor, administrator, head of office, head of division)."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Literal
 
 from django.utils import timezone
@@ -205,4 +205,63 @@ def rekap(request, office: str, query: Query[ReportQuery]):
         "by_submitter": _counts(report.by_submitter),
         "by_district": _counts(report.by_district),
         "by_village": [{"code": name, "label": name, "count": n} for name, n in report.by_village],
+    }
+
+
+class ComplaintOut(Schema):
+    code: str
+    received_at: datetime
+    category: str
+    status: str
+    escalated: bool
+    working_minutes: float | None
+    within_time: bool | None
+    answer: str
+
+
+class ComplaintsOut(Schema):
+    office: str
+    period: ReportPeriodOut
+    received: int
+    answered: int
+    answered_within_time: int
+    escalated: int
+    median_minutes: float | None
+    p90_minutes: float | None
+    by_category: list[CountOut]
+    complaints: list[ComplaintOut]
+
+
+@router.get(
+    "/offices/{office}/reports/complaints", response={200: ComplaintsOut, **ERRORS}, auth=staff
+)
+def complaints(request, office: str, query: Query[ReportQuery]):
+    """Laporan hasil pengaduan: complaints received in the period, by category; answered, within
+    the flow's time, escalated; the answer time in working minutes (median, p90); each complaint
+    with its answer."""
+    found, period = _office_and_period(request, office, query)
+    report = selectors.complaints_report(found, period)
+    return {
+        "office": found.code,
+        "period": {"start": period.start, "end": period.end},
+        "received": report.received,
+        "answered": report.answered,
+        "answered_within_time": report.answered_within,
+        "escalated": report.escalated,
+        "median_minutes": report.median,
+        "p90_minutes": report.p90,
+        "by_category": [{"code": n, "label": n, "count": c} for n, c in report.by_category],
+        "complaints": [
+            {
+                "code": line.code,
+                "received_at": line.received_at,
+                "category": line.category,
+                "status": line.status,
+                "escalated": line.escalated,
+                "working_minutes": line.minutes,
+                "within_time": line.within,
+                "answer": line.answer,
+            }  # fmt: skip
+            for line in report.lines
+        ],
     }

@@ -53,3 +53,31 @@ class StepPassage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.step}"
+
+
+class BacklogSnapshot(models.Model):
+    """How many requests stood open at a step, by age, at the end of a day (the last snapshot
+    of the day wins), so the backlog's trend can be drawn."""
+
+    office = models.ForeignKey("offices.Office", models.CASCADE, related_name="+")
+    day = models.DateField(_("day"))
+    service = models.ForeignKey("offices.Service", models.CASCADE, related_name="+")
+    step = models.CharField(_("step"), max_length=40)
+    step_number = models.PositiveSmallIntegerField(_("step number"))
+    bucket = models.PositiveSmallIntegerField(_("age bucket"))  # index into AGE_BUCKETS
+    count = models.PositiveIntegerField(_("requests"))
+    taken_at = models.DateTimeField(_("taken at"))
+
+    class Meta:
+        verbose_name = _("backlog snapshot")
+        verbose_name_plural = _("backlog snapshots")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["office", "day", "service", "step", "bucket"], name="backlog_unique"
+            ),
+            models.CheckConstraint(condition=Q(count__gt=0), name="backlog_count_positive"),
+        ]
+        indexes = [models.Index(fields=["office", "day"], name="backlog_office_day_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.office_id} {self.day} {self.step}"

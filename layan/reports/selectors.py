@@ -438,3 +438,201 @@ def rekap(office: Office, period: Period, *, service: str = "") -> Rekap:
         ),
         by_village=sorted(villages.items(), key=lambda item: (-item[1], item[0])),
     )
+
+
+# --------------------------------------------------------------------------- complaints
+
+
+@dataclass(frozen=True)
+class ComplaintLine:
+    code: str
+    received_at: datetime
+    category: str
+    status: str
+    escalated: bool
+    minutes: float | None  # working minutes from intake to the answer (waits left out)
+    within: bool | None  # answered by the flow's deadline (None while open)
+    answer: str
+
+    @property
+    def status_label(self) -> str:
+        return str(Status(self.status).label)
+
+
+@dataclass
+class ComplaintsReport:
+    lines: list[ComplaintLine]
+    by_category: list[tuple[str, int]]
+
+    @property
+    def received(self) -> int:
+        return len(self.lines)
+
+    @property
+    def answered(self) -> int:
+        return sum(1 for line in self.lines if line.status == Status.COMPLETED)
+
+    @property
+    def answered_within(self) -> int:
+        return sum(1 for line in self.lines if line.within)
+
+    @property
+    def escalated(self) -> int:
+        return sum(1 for line in self.lines if line.escalated)
+
+    def _minutes(self) -> list[float]:
+        return [line.minutes for line in self.lines if line.minutes is not None]
+
+    @property
+    def median(self) -> float | None:
+        return percentile(self._minutes(), 50)
+
+    @property
+    def p90(self) -> float | None:
+        return percentile(self._minutes(), 90)
+
+
+def complaints_report(office: Office, period: Period) -> ComplaintsReport:
+    """Laporan hasil pengaduan: the complaints received in the period, by category; answered,
+    answered within the flow's time, escalated to the Tim Penjawab / Pejabat Pengelola; the answer
+    time (working minutes, median and p90); each complaint with its answer."""
+    from django.db.models import Sum
+
+    from layan.cases.models import CaseEvent, EventKind
+    from layan.offices.catalogue import question_choices
+
+    start, end = period.bounds(office)
+    cases = list(
+        Case.objects.filter(
+            office=office, service__is_complaint=True, created_at__gte=start, created_at__lt=end
+        )
+        .select_related("service")
+        .order_by("created_at")
+    )
+    ids = [case.pk for case in cases]
+    escalated = set(
+        CaseEvent.objects.filter(case_id__in=ids, kind=EventKind.ESCALATE).values_list(
+            "case_id", flat=True
+        )
+    )
+    answers: dict[int, str] = {}
+    for case_id, note in (
+        CaseEvent.objects.filter(case_id__in=ids, kind=EventKind.COMPLETE)
+        .exclude(note="")
+        .order_by("seq")
+        .values_list("case_id", "note")
+    ):
+        answers[case_id] = note  # the last answer given
+    minutes = dict(
+        StepPassage.objects.filter(case_id__in=ids)
+        .values_list("case_id")
+        .annotate(total=Sum("working_minutes"))
+        .order_by()
+    )
+    labels: dict[str, dict[str, str]] = {}
+    categories: dict[str, int] = defaultdict(int)
+    lines = []
+    for case in cases:
+        if case.service_id not in labels:
+            question = next(
+                (q for q in case.service.questions if q.get("code") == "category"), None
+            )
+            labels[case.service_id] = dict(question_choices(question)) if question else {}
+        raw = (case.form_data or {}).get("category", "")
+        category = labels[case.service_id].get(raw, raw) or "–"
+        categories[category] += 1
+        done = case.status == Status.COMPLETED
+        lines.append(
+            ComplaintLine(
+                code=case.code,
+                received_at=case.created_at,
+                category=category,
+                status=case.status,
+                escalated=case.pk in escalated,
+                minutes=minutes.get(case.pk) if done else None,
+                within=(case.due_at is not None and case.closed_at <= case.due_at)
+                if done
+                else None,
+                answer=answers.get(case.pk, "") if done else "",
+            )
+        )
+    return ComplaintsReport(
+        lines=lines,
+        by_category=sorted(categories.items(), key=lambda item: (-item[1], item[0])),
+    )
+
+
+# --------------------------------------------------------------------------- backlog
+
+# Age of an open request (calendar days since it came in): the buckets' lower bounds.
+AGE_BUCKETS = (0, 2, 4, 8, 15)
+
+
+def age_bucket(days: int) -> int:
+    """The index of the bucket ``days`` falls in (0: 0–1 days, 1: 2–3, 2: 4–7, 3: 8–14, 4: 15+)."""
+    return max(i for i, floor in enumerate(AGE_BUCKETS) if days >= floor)
+
+
+def bucket_label(index: int) -> str:
+    floor = AGE_BUCKETS[index]
+    if index + 1 < len(AGE_BUCKETS):
+        return f"{floor}–{AGE_BUCKETS[index + 1] - 1}"
+    return f"≥ {floor}"
+
+
+@dataclass
+class BacklogRow:
+    service: str
+    service_name: str
+    step: str
+    number: int
+    counts: list[int]  # per age bucket
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts)
+
+
+def backlog(office: Office, now: datetime) -> list[BacklogRow]:
+    """The open requests now, per service and step, by age (days since they came in, in the
+    office's time zone); the fullest steps first."""
+    from layan.cases.models import OPEN
+
+    today = timezone_localdate(now, office)
+    rows: dict[tuple[str, str], BacklogRow] = {}
+    for code, name, step, number, created in (
+        Case.objects.filter(office=office, status__in=OPEN, current_step__isnull=False)
+        .values_list(
+            "service__code", "service__name", "current_step__key", "current_step__number",
+            "created_at",
+        )
+        .iterator()
+    ):  # fmt: skip
+        row = rows.get((code, step))
+        if row is None:
+            counts = [0] * len(AGE_BUCKETS)
+            row = rows[(code, step)] = BacklogRow(code, name, step, number or 0, counts)
+        days = (today - timezone_localdate(created, office)).days
+        row.counts[age_bucket(max(days, 0))] += 1
+    return sorted(rows.values(), key=lambda r: (-r.total, r.service, r.number))
+
+
+def timezone_localdate(moment: datetime, office: Office) -> date:
+    return moment.astimezone(office.tz).date()
+
+
+def backlog_trend(office: Office, until: date, days: int = 30) -> list[tuple[date, int]]:
+    """Open requests at the end of each of the last ``days`` days that have a snapshot."""
+    from django.db.models import Sum
+
+    from layan.reports.models import BacklogSnapshot
+
+    rows = (
+        BacklogSnapshot.objects.filter(
+            office=office, day__gt=until - timedelta(days=days), day__lte=until
+        )
+        .values_list("day")
+        .annotate(total=Sum("count"))
+        .order_by("day")
+    )
+    return list(rows)

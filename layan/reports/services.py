@@ -93,3 +93,33 @@ def backfill(cases: Iterable[Case] | None = None, *, chunk: int = 500) -> int:
         record_passages(case, cal)
         done += 1
     return done
+
+
+def snapshot_backlog(office: Office, now) -> int:
+    """Store ``office``'s backlog of ``now`` as the snapshot of that day (in the office's time
+    zone), replacing an earlier one of the same day; how many rows."""
+    from layan.offices.models import Service
+    from layan.reports.models import BacklogSnapshot
+    from layan.reports.selectors import backlog
+
+    day = now.astimezone(office.tz).date()
+    services = dict(Service.objects.filter(office=office).values_list("code", "pk"))
+    rows = [
+        BacklogSnapshot(
+            office=office,
+            day=day,
+            service_id=services[row.service],
+            step=row.step,
+            step_number=row.number,
+            bucket=bucket,
+            count=count,
+            taken_at=now,
+        )  # fmt: skip
+        for row in backlog(office, now)
+        for bucket, count in enumerate(row.counts)
+        if count
+    ]
+    with transaction.atomic():
+        BacklogSnapshot.objects.filter(office=office, day=day).delete()
+        BacklogSnapshot.objects.bulk_create(rows)
+    return len(rows)

@@ -39,6 +39,11 @@ def overview(request):
         service = ""
     sla = selectors.sla_report(desk.office, period, service=service)
     rekap = selectors.rekap(desk.office, period, service=service)
+    now = timezone.now()
+    backlog = selectors.backlog(desk.office, now)
+    trend = selectors.backlog_trend(desk.office, timezone.localdate(now, timezone=desk.office.tz))
+    has_complaints = any(s.is_complaint for s in services)
+    complaints = selectors.complaints_report(desk.office, period) if has_complaints else None
     ikm_rows, ikm_total = selectors.ikm_report(desk.office, period)
     roles = dict(desk.office.roles.values_list("code", "name"))
     activities = {}
@@ -61,6 +66,11 @@ def overview(request):
             "service": service,
             "sla": sla,
             "rekap": rekap,
+            "has_complaints": has_complaints,
+            "backlog": backlog,
+            "bucket_labels": [selectors.bucket_label(i) for i in range(len(selectors.AGE_BUCKETS))],
+            "trend": trend,
+            "complaints": complaints,
             "ikm_rows": ikm_rows,
             "ikm_total": ikm_total,
             "elements": range(1, 10),
