@@ -3,17 +3,19 @@ readers (supervisor, administrator, head of office, head of division)."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import date, datetime
 from typing import Literal
 
+from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 
-from layan.api.base import ERRORS, staff
+from layan.api.base import ERRORS, XLSX, staff
 from layan.cases import selectors as case_selectors
 from layan.core.errors import NotFound
-from layan.reports import selectors
+from layan.reports import exports, selectors
 from layan.reports.services import check_reader
 
 router = Router(tags=["reports"])
@@ -192,7 +194,6 @@ def rekap(request, office: str, query: Query[ReportQuery]):
     """Rekap penerbitan: per service the requests received in the period and where they stand,
     documents issued / superseded / revoked, cards printed, hand-overs, PDFs sent on WhatsApp;
     the requests by channel, submitter, kecamatan (from the NIK) and desa (from data entry)."""
-    from dataclasses import asdict
 
     found, period = _office_and_period(request, office, query)
     report = selectors.rekap(found, period, service=query.service)
@@ -265,3 +266,39 @@ def complaints(request, office: str, query: Query[ReportQuery]):
             for line in report.lines
         ],
     }
+
+
+class ExportQuery(ReportQuery):
+    format: Literal["xlsx", "csv"] = "xlsx"
+
+
+@router.get(
+    "/offices/{office}/reports/{kind}/export",
+    response={200: bytes, **ERRORS},
+    auth=staff,
+    openapi_extra={
+        "responses": {
+            "200": {
+                "description": "The report as Excel or CSV",
+                "content": {
+                    XLSX: {"schema": {"type": "string", "format": "binary"}},
+                    "text/csv": {"schema": {"type": "string"}},
+                },
+            }
+        }
+    },
+)
+def export(request, office: str, kind: Literal["rekap", "sla", "complaints", "ikm"],
+           query: Query[ExportQuery]):  # fmt: skip
+    """The report ``kind`` as the console downloads it: Excel (one sheet per table) or CSV."""
+
+    found, period = _office_and_period(request, office, query)
+    tables = exports.tables(kind, found, period, query.service)
+    if query.format == "xlsx":
+        title = f"{found.name} · {period.start:%d-%m-%Y} – {period.end:%d-%m-%Y}"
+        response = HttpResponse(exports.as_xlsx(title, tables), content_type=XLSX)
+    else:
+        response = HttpResponse(exports.as_csv(tables), content_type="text/csv; charset=utf-8")
+    name = f"laporan-{kind}-{found.code}-{period.start:%Y%m%d}.{query.format}"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response

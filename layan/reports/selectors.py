@@ -12,13 +12,27 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Q, Sum
 
 from layan.bot.models import SKM_ELEMENTS, SurveyResponse
-from layan.cases.models import Case, Status
+from layan.cases.models import (
+    OPEN,
+    Case,
+    CaseEvent,
+    EventKind,
+    IntakeChannel,
+    Status,
+    SubmitterKind,
+)
+from layan.cases.sla import calendar_for
+from layan.documents.models import Document, Handover
+from layan.offices.catalogue import question_choices
 from layan.offices.models import Office
+from layan.registry.models import Region
 from layan.reports import ikm as ikm_rules
-from layan.reports.models import StepPassage
+from layan.reports.models import BacklogSnapshot, StepPassage
+from layan.reports.passages import passages
+from layan.whatsapp.models import OutboxMessage
 
 PERIODS = ("day", "week", "month", "quarter", "year")
 
@@ -267,8 +281,6 @@ class TimelineRow:
 def timeline(case: Case, now: datetime) -> list[TimelineRow]:
     """The request's own passage through its SOP, step by step: the working minutes at each
     (the step it rests at counted up to ``now``) beside the step's standard minutes."""
-    from layan.cases.sla import calendar_for
-    from layan.reports.passages import passages
 
     definition = case.sop_version.parsed
     steps = {step.key: step for step in definition.all_steps}
@@ -348,10 +360,6 @@ def rekap(office: Office, period: Period, *, service: str = "") -> Rekap:
     rejected, cancelled, open), documents issued / superseded / revoked, cards printed,
     hand-overs, PDFs delivered on WhatsApp; the requests received by channel, by who submitted
     them, by kecamatan (from the NIK's region, named from the Kemendagri table) and by desa."""
-    from layan.cases.models import IntakeChannel, SubmitterKind
-    from layan.documents.models import Document, Handover
-    from layan.registry.models import Region
-    from layan.whatsapp.models import OutboxMessage
 
     start, end = period.bounds(office)
     services = office.services.order_by("position", "code")
@@ -496,10 +504,6 @@ def complaints_report(office: Office, period: Period) -> ComplaintsReport:
     """Laporan hasil pengaduan: the complaints received in the period, by category; answered,
     answered within the flow's time, escalated to the Tim Penjawab / Pejabat Pengelola; the answer
     time (working minutes, median and p90); each complaint with its answer."""
-    from django.db.models import Sum
-
-    from layan.cases.models import CaseEvent, EventKind
-    from layan.offices.catalogue import question_choices
 
     start, end = period.bounds(office)
     cases = list(
@@ -596,7 +600,6 @@ class BacklogRow:
 def backlog(office: Office, now: datetime) -> list[BacklogRow]:
     """The open requests now, per service and step, by age (days since they came in, in the
     office's time zone); the fullest steps first."""
-    from layan.cases.models import OPEN
 
     today = timezone_localdate(now, office)
     rows: dict[tuple[str, str], BacklogRow] = {}
@@ -623,9 +626,6 @@ def timezone_localdate(moment: datetime, office: Office) -> date:
 
 def backlog_trend(office: Office, until: date, days: int = 30) -> list[tuple[date, int]]:
     """Open requests at the end of each of the last ``days`` days that have a snapshot."""
-    from django.db.models import Sum
-
-    from layan.reports.models import BacklogSnapshot
 
     rows = (
         BacklogSnapshot.objects.filter(

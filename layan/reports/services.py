@@ -12,9 +12,10 @@ from django.utils.translation import gettext as _
 from layan.cases.models import Case
 from layan.cases.sla import calendar_for
 from layan.core.errors import Forbidden
-from layan.offices.models import Office, StaffRole
-from layan.reports.models import StepPassage
+from layan.offices.models import Office, Service, StaffRole
+from layan.reports.models import BacklogSnapshot, StepPassage
 from layan.reports.passages import passages
+from layan.reports.selectors import backlog
 
 # Who reads an office's reports: its supervisors and administrators, the head of office (kadis)
 # and the heads of division (kabid) who sign the "Laporan".
@@ -98,9 +99,6 @@ def backfill(cases: Iterable[Case] | None = None, *, chunk: int = 500) -> int:
 def snapshot_backlog(office: Office, now) -> int:
     """Store ``office``'s backlog of ``now`` as the snapshot of that day (in the office's time
     zone), replacing an earlier one of the same day; how many rows."""
-    from layan.offices.models import Service
-    from layan.reports.models import BacklogSnapshot
-    from layan.reports.selectors import backlog
 
     day = now.astimezone(office.tz).date()
     services = dict(Service.objects.filter(office=office).values_list("code", "pk"))

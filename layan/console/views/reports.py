@@ -5,15 +5,17 @@ reports' own rule (:func:`layan.reports.services.check_reader`), the same for th
 from __future__ import annotations
 
 from datetime import date
+from urllib.parse import urlencode
 
 from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 
 from layan.console.desk import staff_view
 from layan.core.errors import Forbidden
-from layan.reports import selectors
+from layan.reports import exports, selectors
 from layan.reports.services import check_reader
 
 
@@ -70,9 +72,36 @@ def overview(request):
             "backlog": backlog,
             "bucket_labels": [selectors.bucket_label(i) for i in range(len(selectors.AGE_BUCKETS))],
             "trend": trend,
+            "query": urlencode({"period": kind, "day": day.isoformat(), "service": service}),
             "complaints": complaints,
             "ikm_rows": ikm_rows,
             "ikm_total": ikm_total,
             "elements": range(1, 10),
         },
     )
+
+
+@staff_view
+def export(request, kind: str, fmt: str):
+    """One report as Excel or CSV, for the same period and service as the page."""
+
+    desk = request.desk
+    try:
+        check_reader(request.user, desk.office)
+    except Forbidden as exc:
+        raise PermissionDenied(str(exc)) from exc
+    if kind not in exports.KINDS or fmt not in ("xlsx", "csv"):
+        raise Http404
+    _kind, _day, period = period_from(request, desk.office)
+    service = request.GET.get("service") or ""
+    tables = exports.tables(kind, desk.office, period, service)
+    name = f"laporan-{kind}-{desk.office.code}-{period.start:%Y%m%d}-{period.end:%Y%m%d}.{fmt}"
+    if fmt == "xlsx":
+        title = f"{desk.office.name} · {period.start:%d-%m-%Y} – {period.end:%d-%m-%Y}"
+        body = exports.as_xlsx(title, tables)
+        media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    else:
+        body, media = exports.as_csv(tables), "text/csv; charset=utf-8"
+    response = HttpResponse(body, content_type=media)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
