@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import random
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
@@ -16,12 +17,15 @@ from django.db import transaction
 from django.utils import timezone
 from PIL import Image, ImageDraw
 
+from layan.bot.models import SurveyResponse
 from layan.cases import services as engine
 from layan.cases.models import OPEN, Attachment, Case
 from layan.cases.services import Actor, submit_case
-from layan.core.errors import Invalid
+from layan.cases.sla import calendar_for
+from layan.core.errors import Invalid, LayanError
 from layan.documents import services as documents
 from layan.documents.keys import create_local_key
+from layan.documents.kinds import kind_of
 from layan.documents.models import SigningKey
 from layan.offices.catalogue import (
     PRESETS_DIR,
@@ -285,3 +289,127 @@ def create_demo_requests() -> int:
                     attachment.save()
             created += 1
     return created
+
+
+# ------------------------------------------------------------------------------ history
+
+HISTORY_DAYS = 28  # four weeks behind today, so the reports have something to show
+HISTORY_MARK = "history"  # Case.submitter_name of the generated requests (so it runs once)
+ANSWER = "Terima kasih, laporan Anda sudah kami tindak lanjuti."  # a complaint's sample answer
+
+
+def create_demo_history(days: int = HISTORY_DAYS, *, seed: int = 2026, now=None) -> int:
+    """Some weeks of realistic work behind today in every office, once: each working day a few
+    requests per office come in over WhatsApp, the counter and the field; officers of the step's
+    role work them at a pace around the SOP's standard minutes (sometimes slower), now and then
+    ask the applicant for a document (the applicant answers a day or two later) or reject one;
+    requests stop where the head of office must sign (the signing is the demo user's to do) or
+    at an outreach visit; about two thirds of the completed requests answer the survey."""
+    if Case.objects.filter(submitter_name=HISTORY_MARK).exists():
+        return 0
+    rng = random.Random(seed)  # noqa: S311 (sample data, not secrets)
+    now = now or timezone.now()
+    made = 0
+    users = {u.username: u for u in get_user_model().objects.filter(username__contains=".")}
+    for office in Office.objects.filter(is_active=True).order_by("code"):
+        cal = calendar_for(office)
+        services = list(office.services.filter(is_active=True))
+        day = (now - timezone.timedelta(days=days)).astimezone(office.tz)
+        while day < now - timezone.timedelta(days=1):
+            day += timezone.timedelta(days=1)
+            start = cal.next_working_moment(day.replace(hour=7, minute=0))
+            if start.date() != day.date():
+                continue  # a weekend or a day off
+            for _ in range(rng.randint(1, 4)):
+                service = rng.choice(services)
+                at = cal.add_working_minutes(start, rng.randint(0, 420))
+                case = _history_request(service, at, rng, made)
+                _history_work(case, cal, rng, users, now, kind_of(service).card)
+                case.refresh_from_db()
+                if case.status == "completed" and rng.random() < 0.66:
+                    answers = [min(4, max(1, round(rng.gauss(3.3, 0.6)))) for _ in range(9)]
+                    SurveyResponse.objects.create(
+                        case=case, office=office, service=service,
+                        submitted_at=case.closed_at + timezone.timedelta(hours=rng.randint(1, 30)),
+                        **{f"u{i}": v for i, v in enumerate(answers, start=1)},
+                    )  # fmt: skip
+                made += 1
+    return made
+
+
+def _history_request(service, at, rng, index: int) -> Case:
+    name = DEMO_APPLICANTS[index % len(DEMO_APPLICANTS)]
+    nik = _sample_nik(service.office, index % 18)  # birth days 10..27: valid dates
+    answers = {q["code"]: _sample_answer(q) for q in service.questions}
+    for requirement in service.requirements.all():
+        if requirement.kind == "nik":
+            answers[requirement.code] = nik
+        elif requirement.kind == "text":
+            answers[requirement.code] = "Contoh keterangan dari pemohon"
+    channel = rng.choices(["whatsapp", "counter", "field"], weights=[6, 3, 1])[0]
+    return submit_case(
+        service=service,
+        actor=Actor.applicant(name),
+        applicant_name=name,
+        applicant_nik=nik,
+        channel=channel,
+        submitter_name=HISTORY_MARK,
+        form_data=answers,
+        now=at,
+    )
+
+
+def _history_work(case: Case, cal, rng, users, until, card: bool) -> None:
+    """Work ``case`` step by step from its submission until it closes, waits for the head of
+    office's signature or a visit, or reaches ``until``."""
+    at = case.created_at
+    for _turn in range(30):
+        case.refresh_from_db()
+        step = case.step
+        if step is None or step.document == "sign" or step.visit:
+            return
+        role = case.sop_version.parsed.acting_role(step) or step.role
+        user = users.get(f"{case.office.code}.{role}") or users.get(
+            f"{case.office.code}.{ALL_ROLES}"
+        )
+        if user is None:
+            return
+        pace = rng.choice([0.4, 0.7, 0.9, 1.0, 1.2, 1.6, 3.0])
+        at = cal.add_working_minutes(at, max(1, round((step.minutes or 10) * pace)))
+        if at >= until:
+            return
+        actor = Actor.staff(user)
+        try:
+            if step.document == "print" and card:
+                documents.record_print(case, user=user, serial=f"BLK{case.pk:08d}", now=at)
+            elif step.document == "handover" and case.service.delivery != "pdf":
+                documents.record_handover(case, user=user, received_by=case.applicant_name, now=at)
+            actions = engine.allowed_actions(case, actor)
+            ask = next((a for a in actions if a.kind == "request_documents"), None)
+            if ask is not None and rng.random() < 0.1:
+                note = "Mohon kirim ulang foto yang lebih jelas."
+                engine.perform_action(
+                    case, actor=actor, action=ask.id, data={"items": []}, note=note, now=at
+                )
+                at = cal.add_working_minutes(at, rng.randint(300, 900))
+                if at >= until:
+                    return
+                engine.documents_received(case.code, actor=Actor.applicant(), now=at)
+                continue
+            reject = next((a for a in actions if a.kind == "reject"), None)
+            if reject is not None and rng.random() < 0.04:
+                engine.perform_action(case, actor=actor, action=reject.id,
+                                      note="Bukan warga wilayah ini.", now=at)  # fmt: skip
+                return
+            forward = next(a for a in actions if a.kind in ("complete", "approve"))
+            note = (
+                "Terima kasih, laporan Anda sudah kami tindak lanjuti."
+                if forward.note_required
+                else ""
+            )
+            data = _sample_form(case) if step.data_entry else {}
+            engine.perform_action(
+                case, actor=actor, action=forward.id, note=note, data=data, now=at
+            )
+        except (StopIteration, LayanError):
+            return

@@ -8,6 +8,7 @@ from layan.core.management.commands.serve import serve
 from layan.core.management.commands.worker import start_task_worker
 from layan.core.periodic import Scheduler
 from layan.demo.loader import (
+    create_demo_history,
     create_demo_outreach,
     create_demo_requests,
     create_demo_signers,
@@ -38,11 +39,13 @@ class Command(BaseCommand):
         samples = create_demo_requests()
         signers = create_demo_signers(settings.LAYAN_DEMO_PASSPHRASE)
         outreach = create_demo_outreach(settings.LAYAN_DEMO_PASSPHRASE) if samples else []
+        history = create_demo_history()  # after the outreach sample: it walks the open ones
         demo_ca_path = settings.LAYAN_SIGNING_DIR / "demo-ca.pem"
         self.stdout.write(
             f"offices: {', '.join(report.offices)}; new SOP versions: {len(report.new_versions)};"
             f" sample requests: {samples}"
             + (f" ({', '.join(outreach)} waiting for an outreach visit)" if outreach else "")
+            + (f"; {history} requests of the last four weeks for the reports" if history else "")
         )
         if options["load_only"]:
             self.stdout.write(f"{len(users)} demo users; password from LAYAN_DEMO_PASSWORD")
