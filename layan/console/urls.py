@@ -56,6 +56,7 @@ urlpatterns = [
     path("inbox/<int:pk>/release/", inbox.release, name="release_conversation"),
     path("supervisor/", supervision.overview, name="supervisor"),
     path("reports/", reports.overview, name="reports"),
+    path("reports/laporan.pdf", reports.laporan, name="laporan"),
     path("reports/<slug:kind>.<slug:fmt>", reports.export, name="report_export"),
     path("access-log/", supervision.access_log, name="access_log"),
     path("sop/", sop.sop_list, name="sop_list"),

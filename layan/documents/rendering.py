@@ -83,6 +83,12 @@ def _emblem() -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(data).decode()
 
 
+def letterhead(office) -> dict:
+    """What an office's letterhead (kop surat) shows: the emblem, the government, the office
+    (for documents other apps print, such as the monthly report)."""
+    return {"emblem": _emblem(), "government": government_of(office), "office": office}
+
+
 def government_of(office) -> str:
     """ "PEMERINTAH KABUPATEN BALANGAN" from the office's name."""
     found = re.search(r"\b(Kabupaten|Kota)\b.*$", office.name)

@@ -185,6 +185,42 @@ def sign_document(
     return document
 
 
+def sign_office_pdf(office, *, user, passphrase: str, pdf: bytes, url: str) -> bytes:
+    """``pdf`` (an office paper that is not a request's document, such as the monthly report)
+    signed by ``user`` with their signing key at ``office``: the same PAdES signature and stamp
+    as a document, its QR leading to ``url``. Raises :class:`Invalid` without a key or with a
+    wrong passphrase; nothing is stored."""
+    key = signing_key_for(office, user)
+    if key is None:
+        raise Invalid(
+            _("You have no signing key at this office. Ask the administrator to create one."),
+            "no_signing_key",
+        )
+    if not passphrase:
+        raise Invalid(_("Type your signing passphrase."), "passphrase_required")
+    try:
+        signer = _signer_for(key, passphrase)
+    except WrongPassphrase:
+        logger.info("wrong signing passphrase for key %s", key.pk)
+        raise Invalid(
+            _("The passphrase is wrong. Nothing was signed."), "wrong_passphrase"
+        ) from None
+    stamp = signing.Stamp(signer=key.name, title=key.title, signed_at=timezone.now(), url=url)
+    try:
+        return signer.sign(pdf, stamp, office)
+    except WrongPassphrase:
+        raise Invalid(
+            _("The passphrase is wrong. Nothing was signed."), "wrong_passphrase"
+        ) from None
+    except signing.SignatureFailed as exc:
+        logger.warning("signing an office PDF failed: %s", exc)
+        raise Invalid(
+            _("The signature could not be made (%(reason)s). Nothing was signed.")
+            % {"reason": exc},
+            "signature_failed",
+        ) from None
+
+
 def _remove(names: list[str]) -> None:
     for name in names:
         default_storage.delete(name)

@@ -636,3 +636,35 @@ def backlog_trend(office: Office, until: date, days: int = 30) -> list[tuple[dat
         .order_by("day")
     )
     return list(rows)
+
+
+# --------------------------------------------------------------------------- the head's card
+
+
+@dataclass(frozen=True)
+class HeadCard:
+    intake_today: int  # requests that came in today
+    overdue_now: int  # open requests past their deadline
+    completed_this_month: int
+    ikm_quarter: ikm_rules.Ikm  # this quarter's satisfaction index
+
+
+def head_card(office: Office, now: datetime) -> HeadCard:
+    """The head of office's figures at a glance (the console's first page)."""
+    today = timezone_localdate(now, office)
+    day_start, day_end = period_of("day", today).bounds(office)
+    month_start, month_end = period_of("month", today).bounds(office)
+    quarter_start, quarter_end = period_of("quarter", today).bounds(office)
+    cases = Case.objects.filter(office=office)
+    surveys = SurveyResponse.objects.filter(
+        office=office, submitted_at__gte=quarter_start, submitted_at__lt=quarter_end
+    )
+    fields = [f"u{i}" for i in range(1, SKM_ELEMENTS + 1)]
+    return HeadCard(
+        intake_today=cases.filter(created_at__gte=day_start, created_at__lt=day_end).count(),
+        overdue_now=cases.filter(status__in=OPEN, due_at__lt=now).count(),
+        completed_this_month=cases.filter(
+            status=Status.COMPLETED, closed_at__gte=month_start, closed_at__lt=month_end
+        ).count(),
+        ikm_quarter=ikm_rules.ikm(surveys.values_list(*fields)),
+    )

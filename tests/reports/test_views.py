@@ -3,6 +3,8 @@ head of office and head of division, by no other role, and never across offices.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
@@ -103,3 +105,18 @@ def test_the_request_page_shows_its_time_per_step_beside_the_standard(november):
     timeline_html = html[html.index('id="timeline"') : html.index('id="history"')]
     # the two steps over their standard, and the step it has rested at since that Monday
     assert timeline_html.count('class="late"') == 3
+
+
+def test_the_head_of_office_sees_the_office_at_a_glance(november):
+    from layan.offices.models import Office
+    from layan.reports.selectors import head_card
+
+    card = head_card(Office.objects.get(code="waykanan"), MONDAY + timedelta(hours=5))
+    assert card.intake_today == 2 and card.completed_this_month == 0
+    assert card.ikm_quarter.index == 86.11
+    page = signed_in("waykanan.kadis").get(reverse("console:home")).content.decode()
+    assert 'id="head-card"' in page
+    assert (
+        'id="head-card"'
+        not in signed_in("waykanan.kasi").get(reverse("console:home")).content.decode()
+    )

@@ -16,6 +16,7 @@ from layan.console import selectors
 from layan.console.desk import staff_view
 from layan.console.queues import BY_SLUG
 from layan.core.errors import LayanError
+from layan.reports import selectors as report_selectors
 
 ROLE_KEY = "console_role"
 PAGE_SIZE = 25
@@ -59,6 +60,8 @@ def queue(request, slug: str):
         "channels": IntakeChannel.choices,
         "now": timezone.now(),
     }
+    if desk.reads_reports and not (request.htmx and request.htmx.target == "rows"):
+        context["head_card"] = report_selectors.head_card(desk.office, context["now"])
     template = (
         "console/_queue_rows.html"
         if request.htmx and request.htmx.target == "rows"

@@ -7,23 +7,31 @@ from __future__ import annotations
 from datetime import date
 from urllib.parse import urlencode
 
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 
 from layan.console.desk import staff_view
-from layan.core.errors import Forbidden
-from layan.reports import exports, selectors
+from layan.core.errors import Forbidden, LayanError
+from layan.documents.services import sign_office_pdf, signing_key_for
+from layan.reports import charts, exports, pdf, selectors
 from layan.reports.services import check_reader
 
 
 def period_from(request, office) -> tuple[str, date, selectors.Period]:
-    kind = request.GET.get("period") or "month"
+    return period_from_values(request.GET, office)
+
+
+def period_from_values(values, office) -> tuple[str, date, selectors.Period]:
+    """The period the form asks for (a month by default, the one holding today)."""
+    kind = values.get("period") or "month"
     if kind not in selectors.PERIODS:
         kind = "month"
-    day = parse_date(request.GET.get("day") or "") or timezone.localdate(timezone=office.tz)
+    day = parse_date(values.get("day") or "") or timezone.localdate(timezone=office.tz)
     return kind, day, selectors.period_of(kind, day)
 
 
@@ -72,6 +80,8 @@ def overview(request):
             "backlog": backlog,
             "bucket_labels": [selectors.bucket_label(i) for i in range(len(selectors.AGE_BUCKETS))],
             "trend": trend,
+            "chart": charts.sla_chart(sla.steps),
+            "can_sign": signing_key_for(desk.office, request.user) is not None,
             "query": urlencode({"period": kind, "day": day.isoformat(), "service": service}),
             "complaints": complaints,
             "ikm_rows": ikm_rows,
@@ -103,5 +113,40 @@ def export(request, kind: str, fmt: str):
     else:
         body, media = exports.as_csv(tables), "text/csv; charset=utf-8"
     response = HttpResponse(body, content_type=media)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@staff_view
+def laporan(request):
+    """The period's Laporan as a PDF; posted with the signing passphrase, signed (PAdES) by the
+    officer's key (the head of office), the stamp's QR leading to the office's home page."""
+    desk = request.desk
+    try:
+        check_reader(request.user, desk.office)
+    except Forbidden as exc:
+        raise PermissionDenied(str(exc)) from exc
+    source = request.POST if request.method == "POST" else request.GET
+    _kind, _day, period = period_from_values(source, desk.office)
+    name = f"laporan-{desk.office.code}-{period.start:%Y%m%d}-{period.end:%Y%m%d}.pdf"
+    if request.method != "POST":
+        body = pdf.laporan_pdf(desk.office, period)
+    else:
+        key = signing_key_for(desk.office, request.user)
+        signer = {"name": key.name, "title": key.title, "nip": key.nip} if key else None
+        try:
+            body = sign_office_pdf(
+                desk.office,
+                user=request.user,
+                passphrase=request.POST.get("passphrase", ""),
+                pdf=pdf.laporan_pdf(desk.office, period, signer=signer),
+                url=request.build_absolute_uri(reverse("home")),
+            )
+        except LayanError as exc:
+            messages.error(request, str(exc))
+            query = urlencode({"period": _kind, "day": _day.isoformat()})
+            return redirect(f"{reverse('console:reports')}?{query}")
+        name = name.replace(".pdf", "-ttd.pdf")
+    response = HttpResponse(body, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
