@@ -251,6 +251,7 @@ LAYAN_PERIODIC_SECONDS = {
     "layan.whatsapp.tasks.sweep": 10,
     "layan.bot.tasks.remind_visits": 900,
     "layan.reports.tasks.snapshot_backlogs": 1800,
+    "layan.reports.tasks.fill_rollups": 3600,
     "layan.core.tasks.prune_task_results": 3600,
 }
 LAYAN_DEMO_PASSWORD = os.environ.get("LAYAN_DEMO_PASSWORD", "demo")

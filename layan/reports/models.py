@@ -81,3 +81,82 @@ class BacklogSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.office_id} {self.day} {self.step}"
+
+
+class FillState(models.Model):
+    """How far a daily rollup is filled (Zulip's analytics ``FillState``): ``filled_until`` is
+    the last day that is complete in every office; ``started`` while a day is being written, so
+    a run that died is redone from that day."""
+
+    class State(models.TextChoices):
+        STARTED = "started", _("started")
+        DONE = "done", _("done")
+
+    name = models.CharField(max_length=40, unique=True)
+    filled_until = models.DateField(null=True, blank=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.DONE)
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("rollup fill state")
+        verbose_name_plural = _("rollup fill states")
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.filled_until} {self.state}"
+
+
+class DailyIntake(models.Model):
+    """Requests that came in on one day (the office's time zone), per service, channel and
+    submitter kind."""
+
+    office = models.ForeignKey("offices.Office", models.CASCADE, related_name="+")
+    day = models.DateField()
+    service = models.ForeignKey("offices.Service", models.CASCADE, related_name="+")
+    channel = models.CharField(max_length=12)
+    submitter_kind = models.CharField(max_length=20)
+    count = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["office", "day", "service", "channel", "submitter_kind"],
+                name="daily_intake_unique",
+            ),
+            models.CheckConstraint(condition=Q(count__gt=0), name="daily_intake_positive"),
+        ]
+        indexes = [models.Index(fields=["office", "day"], name="daily_intake_day_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.office_id} {self.day} {self.service_id} {self.count}"
+
+
+class DailyStepStat(models.Model):
+    """Passages that left a step on one day: how many, how many within the standard (and how
+    many steps had one), the sum of their working minutes (percentiles come from the passages
+    themselves, never from sums)."""
+
+    office = models.ForeignKey("offices.Office", models.CASCADE, related_name="+")
+    day = models.DateField()
+    service = models.ForeignKey("offices.Service", models.CASCADE, related_name="+")
+    step = models.CharField(max_length=40)
+    step_number = models.PositiveSmallIntegerField()
+    role = models.CharField(max_length=40, blank=True)
+    passed = models.PositiveIntegerField()
+    with_standard = models.PositiveIntegerField()
+    within = models.PositiveIntegerField()
+    minutes_total = models.FloatField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["office", "day", "service", "step", "role"], name="daily_step_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(within__lte=F("with_standard")) & Q(with_standard__lte=F("passed")),
+                name="daily_step_counts_consistent",
+            ),
+        ]
+        indexes = [models.Index(fields=["office", "day"], name="daily_step_day_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.office_id} {self.day} {self.step} {self.passed}"
