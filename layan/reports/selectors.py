@@ -668,3 +668,40 @@ def head_card(office: Office, now: datetime) -> HeadCard:
         ).count(),
         ikm_quarter=ikm_rules.ikm(surveys.values_list(*fields)),
     )
+
+
+@dataclass(frozen=True)
+class OfficeComparison:
+    office: Office
+    received: int
+    completed: int
+    completed_within: int
+    ikm: ikm_rules.Ikm
+
+
+def compare_offices(offices: Sequence[Office], period: Period) -> list[OfficeComparison]:
+    """For a reader of several offices: each office's requests received and completed in the
+    period, how many of those finished within their SOP's deadline, and its IKM."""
+    fields = [f"u{i}" for i in range(1, SKM_ELEMENTS + 1)]
+    rows = []
+    for office in offices:
+        start, end = period.bounds(office)
+        cases = Case.objects.filter(office=office)
+        done = cases.filter(status=Status.COMPLETED, closed_at__gte=start, closed_at__lt=end)
+        counts = done.aggregate(
+            n=Count("pk"),
+            within=Count("pk", filter=Q(due_at__isnull=False, closed_at__lte=F("due_at"))),
+        )
+        surveys = SurveyResponse.objects.filter(
+            office=office, submitted_at__gte=start, submitted_at__lt=end
+        )
+        rows.append(
+            OfficeComparison(
+                office=office,
+                received=cases.filter(created_at__gte=start, created_at__lt=end).count(),
+                completed=counts["n"],
+                completed_within=counts["within"],
+                ikm=ikm_rules.ikm(surveys.values_list(*fields)),
+            )
+        )
+    return rows

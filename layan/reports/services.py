@@ -26,12 +26,16 @@ def reads_reports(role_codes) -> bool:
     return bool(set(role_codes) & set(READERS))
 
 
-def check_reader(user, office: Office) -> None:
-    """Raise :class:`Forbidden` unless ``user`` may read ``office``'s reports."""
+def can_read(user, office: Office) -> bool:
     codes = StaffRole.objects.filter(user=user, role__office=office).values_list(
         "role__code", flat=True
     )
-    if not reads_reports(codes):
+    return reads_reports(codes)
+
+
+def check_reader(user, office: Office) -> None:
+    """Raise :class:`Forbidden` unless ``user`` may read ``office``'s reports."""
+    if not can_read(user, office):
         raise Forbidden(
             _("Only supervisors, administrators and the heads of office read the reports."),
             "role_required",

@@ -120,3 +120,18 @@ def test_the_head_of_office_sees_the_office_at_a_glance(november):
         'id="head-card"'
         not in signed_in("waykanan.kasi").get(reverse("console:home")).content.decode()
     )
+
+
+def test_a_reader_of_several_offices_compares_them_and_no_other(november):
+    from layan.offices.models import Role, StaffRole
+
+    kabid = get_user_model().objects.get(username="waykanan.kabid")
+    StaffRole.objects.create(
+        user=kabid, role=Role.objects.get(office__code="balangan", code="kabid")
+    )
+    StaffRole.objects.create(user=kabid, role=Role.objects.get(office__code="metro", code="kasi"))
+    html = signed_in("waykanan.kabid").get(reverse("console:reports"), REPORT).content.decode()
+    section = html[html.index('id="compare"') : html.index('id="laporan"')]
+    assert "Way Kanan" in section and "Balangan" in section
+    assert "Metro" not in section  # a kasi there does not read its reports
+    assert signed_in("waykanan.kasi").get(reverse("console:reports"), REPORT).status_code == 403

@@ -19,7 +19,7 @@ from layan.console.desk import staff_view
 from layan.core.errors import Forbidden, LayanError
 from layan.documents.services import sign_office_pdf, signing_key_for
 from layan.reports import charts, exports, pdf, selectors
-from layan.reports.services import check_reader
+from layan.reports.services import can_read, check_reader
 
 
 def period_from(request, office) -> tuple[str, date, selectors.Period]:
@@ -64,6 +64,8 @@ def overview(request):
     for figures in sla.steps:
         figures.activity = activities.get((figures.service, figures.step), "")
         figures.role_label = roles.get(figures.role, figures.role)
+    readable = [o for o in desk.offices if can_read(request.user, o)]
+    comparison = selectors.compare_offices(readable, period) if len(readable) > 1 else []
     return render(
         request,
         "console/reports.html",
@@ -80,6 +82,7 @@ def overview(request):
             "backlog": backlog,
             "bucket_labels": [selectors.bucket_label(i) for i in range(len(selectors.AGE_BUCKETS))],
             "trend": trend,
+            "comparison": comparison,
             "chart": charts.sla_chart(sla.steps),
             "can_sign": signing_key_for(desk.office, request.user) is not None,
             "query": urlencode({"period": kind, "day": day.isoformat(), "service": service}),
