@@ -109,6 +109,27 @@ def _signer_for(key: SigningKey, passphrase: str):
     return bsre.RemoteSigner(key, passphrase)
 
 
+def _open_key(office, user, passphrase: str):
+    """``user``'s signing key at ``office`` and a signer for it, opened with ``passphrase``.
+    Raises :class:`Invalid` without a key, without a passphrase or with a wrong one, before
+    anything is rendered or stored."""
+    key = signing_key_for(office, user)
+    if key is None:
+        raise Invalid(
+            _("You have no signing key at this office. Ask the administrator to create one."),
+            "no_signing_key",
+        )
+    if not passphrase:
+        raise Invalid(_("Type your signing passphrase."), "passphrase_required")
+    try:
+        return key, _signer_for(key, passphrase)
+    except WrongPassphrase:
+        logger.info("wrong signing passphrase for key %s", key.pk)
+        raise Invalid(
+            _("The passphrase is wrong. Nothing was signed."), "wrong_passphrase"
+        ) from None
+
+
 def sign_document(
     case: Case | str,
     *,
@@ -137,21 +158,7 @@ def sign_document(
     action = _forward_action(step)
     if not any(a.id == action for a in engine.allowed_actions(current, actor)):
         raise Forbidden(_("Only the signing officer of this step may sign."), "role_required")
-    key = signing_key_for(current.office, user)
-    if key is None:
-        raise Invalid(
-            _("You have no signing key at this office. Ask the administrator to create one."),
-            "no_signing_key",
-        )
-    if not passphrase:
-        raise Invalid(_("Type your signing passphrase."), "passphrase_required")
-    try:
-        signer = _signer_for(key, passphrase)
-    except WrongPassphrase:
-        logger.info("wrong signing passphrase for key %s", key.pk)
-        raise Invalid(
-            _("The passphrase is wrong. Nothing was signed."), "wrong_passphrase"
-        ) from None
+    key, signer = _open_key(current.office, user, passphrase)
     stored: list[str] = []
     try:
         with transaction.atomic():
@@ -190,21 +197,7 @@ def sign_office_pdf(office, *, user, passphrase: str, pdf: bytes, url: str) -> b
     signed by ``user`` with their signing key at ``office``: the same PAdES signature and stamp
     as a document, its QR leading to ``url``. Raises :class:`Invalid` without a key or with a
     wrong passphrase; nothing is stored."""
-    key = signing_key_for(office, user)
-    if key is None:
-        raise Invalid(
-            _("You have no signing key at this office. Ask the administrator to create one."),
-            "no_signing_key",
-        )
-    if not passphrase:
-        raise Invalid(_("Type your signing passphrase."), "passphrase_required")
-    try:
-        signer = _signer_for(key, passphrase)
-    except WrongPassphrase:
-        logger.info("wrong signing passphrase for key %s", key.pk)
-        raise Invalid(
-            _("The passphrase is wrong. Nothing was signed."), "wrong_passphrase"
-        ) from None
+    key, signer = _open_key(office, user, passphrase)
     stamp = signing.Stamp(signer=key.name, title=key.title, signed_at=timezone.now(), url=url)
     try:
         return signer.sign(pdf, stamp, office)
