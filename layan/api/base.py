@@ -8,6 +8,7 @@ from ninja.security import HttpBearer
 
 from layan.api import schemas as s
 from layan.api.models import ApiToken, hash_token
+from layan.documents import exports
 
 
 class BearerToken(HttpBearer):
@@ -57,4 +58,4 @@ def file_answer(media_type: str, description: str) -> dict:
 
 
 PDF = "application/pdf"
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLSX = exports.XLSX

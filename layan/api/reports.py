@@ -293,12 +293,7 @@ def export(request, office: str, kind: Literal["rekap", "sla", "complaints", "ik
     """The report ``kind`` as the console downloads it: Excel (one sheet per table) or CSV."""
 
     found, period = _office_and_period(request, office, query)
-    tables = exports.tables(kind, found, period, query.service)
-    if query.format == "xlsx":
-        title = f"{found.name} · {period.start:%d-%m-%Y} – {period.end:%d-%m-%Y}"
-        response = HttpResponse(exports.as_xlsx(title, tables), content_type=XLSX)
-    else:
-        response = HttpResponse(exports.as_csv(tables), content_type="text/csv; charset=utf-8")
-    name = f"laporan-{kind}-{found.code}-{period.start:%Y%m%d}.{query.format}"
+    body, media, name = exports.download(kind, found, period, query.service, query.format)
+    response = HttpResponse(body, content_type=media)
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response

@@ -11,6 +11,8 @@ from openpyxl.utils import get_column_letter
 
 from layan.documents.rendering import government_of, long_date
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"  # an Excel workbook
+
 HEADERS = (
     "No. Register",
     "Tanggal",

@@ -13,6 +13,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
+from layan.documents.exports import XLSX
 from layan.offices.models import Office
 from layan.reports import selectors
 
@@ -123,3 +124,19 @@ def as_csv(tables_: list[Table]) -> bytes:
         writer.writerow(table.header)
         writer.writerows(table.rows)
     return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+CSV = "text/csv; charset=utf-8"
+
+
+def download(
+    kind: str, office: Office, period: selectors.Period, service: str, fmt: str
+) -> tuple[bytes, str, str]:
+    """The report ``kind`` as a file: its bytes, content type and file name (``fmt`` is
+    ``xlsx`` or ``csv``). The console and the API both answer with it."""
+    found = tables(kind, office, period, service)
+    name = f"laporan-{kind}-{office.code}-{period.start:%Y%m%d}-{period.end:%Y%m%d}.{fmt}"
+    if fmt == "xlsx":
+        title = f"{office.name} · {period.start:%d-%m-%Y} – {period.end:%d-%m-%Y}"
+        return as_xlsx(title, found), XLSX, name
+    return as_csv(found), CSV, name

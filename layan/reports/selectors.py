@@ -35,6 +35,9 @@ from layan.reports.passages import passages
 from layan.whatsapp.models import OutboxMessage
 
 PERIODS = ("day", "week", "month", "quarter", "year")
+SURVEY_FIELDS = tuple(f"u{i}" for i in range(1, SKM_ELEMENTS + 1))  # U1..U9 of a survey answer
+# A completed request finished by its SOP's overall deadline.
+WITHIN_DEADLINE = Q(due_at__isnull=False, closed_at__lte=F("due_at"))
 
 
 @dataclass(frozen=True)
@@ -200,7 +203,7 @@ def sla_report(office: Office, period: Period, *, service: str = "") -> SlaRepor
         closed = closed.filter(service__code=service)
     counts = closed.aggregate(
         n=Count("pk"),
-        within=Count("pk", filter=Q(due_at__isnull=False, closed_at__lte=F("due_at"))),
+        within=Count("pk", filter=WITHIN_DEADLINE),
     )
     ordered = sorted(
         steps.values(),
@@ -228,11 +231,10 @@ def ikm_report(office: Office, period: Period) -> tuple[list[IkmRow], IkmRow]:
     """The IKM per service and for the whole office in the period (by the survey's date)."""
     start, end = period.bounds(office)
     answers = defaultdict(list)
-    fields = [f"u{i}" for i in range(1, SKM_ELEMENTS + 1)]
     surveys = SurveyResponse.objects.filter(
         office=office, submitted_at__gte=start, submitted_at__lt=end
     )
-    for code, *row in surveys.values_list("service__code", *fields).iterator():
+    for code, *row in surveys.values_list("service__code", *SURVEY_FIELDS).iterator():
         answers[code].append(row)
     completed = defaultdict(int)
     for code in Case.objects.filter(
@@ -278,6 +280,15 @@ class TimelineRow:
         return self.standard is not None and self.minutes > self.standard
 
 
+def case_passages(case: Case, cal=None, *, now: datetime | None = None):
+    """The passages of ``case`` read from its history, in order (the step it rests at last,
+    counted up to ``now``, when ``now`` is given)."""
+    events = case.events.order_by("seq").only(
+        "seq", "at", "kind", "from_step", "to_step", "status", "actor_id"
+    )
+    return passages(events, cal or calendar_for(case.office), now=now)
+
+
 def timeline(case: Case, now: datetime) -> list[TimelineRow]:
     """The request's own passage through its SOP, step by step: the working minutes at each
     (the step it rests at counted up to ``now``) beside the step's standard minutes."""
@@ -285,11 +296,8 @@ def timeline(case: Case, now: datetime) -> list[TimelineRow]:
     definition = case.sop_version.parsed
     steps = {step.key: step for step in definition.all_steps}
     labels = {r.code: r.label for r in definition.roles}
-    events = case.events.order_by("seq").only(
-        "seq", "at", "kind", "from_step", "to_step", "status", "actor_id"
-    )
     rows = []
-    for passage in passages(events, calendar_for(case.office), now=now if case.is_open else None):
+    for passage in case_passages(case, now=now if case.is_open else None):
         step = steps.get(passage.step)
         role = (definition.acting_role(step) or step.role) if step else ""
         rows.append(
@@ -659,14 +667,13 @@ def head_card(office: Office, now: datetime) -> HeadCard:
     surveys = SurveyResponse.objects.filter(
         office=office, submitted_at__gte=quarter_start, submitted_at__lt=quarter_end
     )
-    fields = [f"u{i}" for i in range(1, SKM_ELEMENTS + 1)]
     return HeadCard(
         intake_today=cases.filter(created_at__gte=day_start, created_at__lt=day_end).count(),
         overdue_now=cases.filter(status__in=OPEN, due_at__lt=now).count(),
         completed_this_month=cases.filter(
             status=Status.COMPLETED, closed_at__gte=month_start, closed_at__lt=month_end
         ).count(),
-        ikm_quarter=ikm_rules.ikm(surveys.values_list(*fields)),
+        ikm_quarter=ikm_rules.ikm(surveys.values_list(*SURVEY_FIELDS)),
     )
 
 
@@ -682,7 +689,6 @@ class OfficeComparison:
 def compare_offices(offices: Sequence[Office], period: Period) -> list[OfficeComparison]:
     """For a reader of several offices: each office's requests received and completed in the
     period, how many of those finished within their SOP's deadline, and its IKM."""
-    fields = [f"u{i}" for i in range(1, SKM_ELEMENTS + 1)]
     rows = []
     for office in offices:
         start, end = period.bounds(office)
@@ -690,7 +696,7 @@ def compare_offices(offices: Sequence[Office], period: Period) -> list[OfficeCom
         done = cases.filter(status=Status.COMPLETED, closed_at__gte=start, closed_at__lt=end)
         counts = done.aggregate(
             n=Count("pk"),
-            within=Count("pk", filter=Q(due_at__isnull=False, closed_at__lte=F("due_at"))),
+            within=Count("pk", filter=WITHIN_DEADLINE),
         )
         surveys = SurveyResponse.objects.filter(
             office=office, submitted_at__gte=start, submitted_at__lt=end
@@ -701,7 +707,7 @@ def compare_offices(offices: Sequence[Office], period: Period) -> list[OfficeCom
                 received=cases.filter(created_at__gte=start, created_at__lt=end).count(),
                 completed=counts["n"],
                 completed_within=counts["within"],
-                ikm=ikm_rules.ikm(surveys.values_list(*fields)),
+                ikm=ikm_rules.ikm(surveys.values_list(*SURVEY_FIELDS)),
             )
         )
     return rows

@@ -14,8 +14,7 @@ from layan.cases.sla import calendar_for
 from layan.core.errors import Forbidden
 from layan.offices.models import Office, Service, StaffRole
 from layan.reports.models import BacklogSnapshot, StepPassage
-from layan.reports.passages import passages
-from layan.reports.selectors import backlog
+from layan.reports.selectors import backlog, case_passages
 
 # Who reads an office's reports: its supervisors and administrators, the head of office (kadis)
 # and the heads of division (kabid) who sign the "Laporan".
@@ -45,14 +44,10 @@ def check_reader(user, office: Office) -> None:
 def passage_rows(case: Case, cal=None) -> list[StepPassage]:
     """The closed passages of ``case`` as unsaved rows, with the SOP step's number, role and
     standard minutes of the request's own SOP version."""
-    cal = cal or calendar_for(case.office)
     definition = case.sop_version.parsed
     steps = {step.key: step for step in definition.all_steps}
-    events = case.events.order_by("seq").only(
-        "seq", "at", "kind", "from_step", "to_step", "status", "actor_id"
-    )
     rows = []
-    for passage in passages(events, cal):
+    for passage in case_passages(case, cal):
         step = steps.get(passage.step)
         rows.append(
             StepPassage(

@@ -163,7 +163,7 @@ def register_export(request, fmt: str):
     if fmt == "xlsx":
         response = HttpResponse(
             exports.register_xlsx(office, service, year, entries),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            content_type=exports.XLSX,
         )
         response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
         return response

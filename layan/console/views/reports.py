@@ -35,13 +35,18 @@ def period_from_values(values, office) -> tuple[str, date, selectors.Period]:
     return kind, day, selectors.period_of(kind, day)
 
 
-@staff_view
-def overview(request):
-    desk = request.desk
+def _reader_desk(request):
+    """The officer's desk, if they read its office's reports (403 otherwise)."""
     try:
-        check_reader(request.user, desk.office)
+        check_reader(request.user, request.desk.office)
     except Forbidden as exc:
         raise PermissionDenied(str(exc)) from exc
+    return request.desk
+
+
+@staff_view
+def overview(request):
+    desk = _reader_desk(request)
     kind, day, period = period_from(request, desk.office)
     services = list(desk.office.services.order_by("position", "code"))
     service = request.GET.get("service") or ""
@@ -98,23 +103,12 @@ def overview(request):
 def export(request, kind: str, fmt: str):
     """One report as Excel or CSV, for the same period and service as the page."""
 
-    desk = request.desk
-    try:
-        check_reader(request.user, desk.office)
-    except Forbidden as exc:
-        raise PermissionDenied(str(exc)) from exc
+    desk = _reader_desk(request)
     if kind not in exports.KINDS or fmt not in ("xlsx", "csv"):
         raise Http404
     _kind, _day, period = period_from(request, desk.office)
     service = request.GET.get("service") or ""
-    tables = exports.tables(kind, desk.office, period, service)
-    name = f"laporan-{kind}-{desk.office.code}-{period.start:%Y%m%d}-{period.end:%Y%m%d}.{fmt}"
-    if fmt == "xlsx":
-        title = f"{desk.office.name} · {period.start:%d-%m-%Y} – {period.end:%d-%m-%Y}"
-        body = exports.as_xlsx(title, tables)
-        media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    else:
-        body, media = exports.as_csv(tables), "text/csv; charset=utf-8"
+    body, media, name = exports.download(kind, desk.office, period, service, fmt)
     response = HttpResponse(body, content_type=media)
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
@@ -124,11 +118,7 @@ def export(request, kind: str, fmt: str):
 def laporan(request):
     """The period's Laporan as a PDF; posted with the signing passphrase, signed (PAdES) by the
     officer's key (the head of office), the stamp's QR leading to the office's home page."""
-    desk = request.desk
-    try:
-        check_reader(request.user, desk.office)
-    except Forbidden as exc:
-        raise PermissionDenied(str(exc)) from exc
+    desk = _reader_desk(request)
     source = request.POST if request.method == "POST" else request.GET
     _kind, _day, period = period_from_values(source, desk.office)
     name = f"laporan-{desk.office.code}-{period.start:%Y%m%d}-{period.end:%Y%m%d}.pdf"
