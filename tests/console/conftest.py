@@ -1,4 +1,5 @@
-"""Two small offices with one service each, officers per role, and requests with files."""
+"""Two small offices with one service each, officers per role, and requests with files; for
+the browser tests, a real demo and Debian's Chromium per test module."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from django.core.files.base import ContentFile
 from django.test import Client
 from django.utils import timezone
 
+from tests.console.browser_support import PASSWORD, launch
+from tests.demo_process import running_demo
 from tests.factories import SIMPLE_SOP, make_office, staff
 
 # The factory flow with its step 2 as the data-entry step.
@@ -132,3 +135,22 @@ def world(db, settings, tmp_path):
         stranger=staff(other, "operator"),
         nobody=staff(office, username="nobody"),
     )
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    """A real ``layan demo`` for the browser tests of one module."""
+    with running_demo(tmp_path_factory.mktemp("console-demo"), PASSWORD) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def browser(demo):
+    """Debian's Chromium under Playwright, for the browser tests of one module."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        chromium = launch(playwright)
+        try:
+            yield chromium
+        finally:
+            chromium.close()

@@ -19,12 +19,10 @@ from __future__ import annotations
 import re
 import time
 
-import pytest
 import yaml
 
 from tests.console.browser_support import (
     LAPTOP,
-    PASSWORD,
     PHONE,
     ROOT,
     SCREENSHOTS,
@@ -32,14 +30,13 @@ from tests.console.browser_support import (
     accessibility_problems,
     apply_for,
     horizontal_overflow,
-    launch,
     service_spec,
     sign_in,
     skip_without_browser,
     text_of,
     watched_page,
 )
-from tests.demo_process import Demo, running_demo
+from tests.demo_process import Demo
 
 pytestmark = skip_without_browser
 
@@ -80,23 +77,6 @@ def step_activity(number: int) -> str:
 def step_notice(number: int) -> str:
     """What the applicant is told on entering the step (data of the SOP)."""
     return sop_step(number)["applicant"]["text"]
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    with running_demo(tmp_path_factory.mktemp("console-demo"), PASSWORD) as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def browser(demo):
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        chromium = launch(playwright)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 def open_request(watched, demo: Demo, code: str) -> None:

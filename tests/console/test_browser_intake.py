@@ -22,13 +22,11 @@ from pypdf import PdfReader
 
 from tests.console.browser_support import (
     LAPTOP,
-    PASSWORD,
     PHONE,
     SCREENSHOTS,
     Resident,
     accessibility_problems,
     horizontal_overflow,
-    launch,
     png,
     service_spec,
     sign_in,
@@ -36,7 +34,6 @@ from tests.console.browser_support import (
     text_of,
     watched_page,
 )
-from tests.demo_process import running_demo
 
 pytestmark = skip_without_browser
 
@@ -63,23 +60,6 @@ NIKS = {
 def shot(page, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"intake-{name}.png"), full_page=True, caret="initial")
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    with running_demo(tmp_path_factory.mktemp("intake-demo"), PASSWORD) as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def browser(demo):
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        chromium = launch(playwright)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 @pytest.fixture
