@@ -60,6 +60,15 @@ request_flagged = DomainEvent(
     """A flag (:class:`~layan.cases.flags.Flag`) was put on the request, with ``note``.""",
 )
 
+request_changed = DomainEvent(
+    "request_changed",
+    ("case", "actor", "events"),
+    """Sent once at the end of every change to a request through the engine, after the change's
+    own events above: ``events`` are the lines of history it appended, in order (a move, a flag,
+    a claim, data saved, a file added). For what depends on the request as a whole rather than
+    on one kind of change: the reports' step passages and their stale days.""",
+)
+
 visit_scheduled = DomainEvent(
     "visit_scheduled",
     ("case", "event", "actor", "visit"),

@@ -20,7 +20,8 @@ regulation's table lists (95 % confidence, 5 % margin).
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
@@ -60,31 +61,49 @@ def grade_of(index: float) -> tuple[str, str]:
     return "D", str(GRADES[-1][2])
 
 
-def ikm(rows: Iterable[Sequence[int | None]]) -> Ikm:
-    """The IKM of survey answers, each row U1..U9 (1–4, or None when skipped)."""
-    rows = [tuple(row) for row in rows]
-    sums, counts = [0] * ELEMENTS, [0] * ELEMENTS
+def tally(rows: Iterable[Sequence[int | None]]) -> tuple[int, Counter[str]]:
+    """Respondents and how many answered each value of each element ({"U:V": count}) of survey
+    answers, each row U1..U9 (1–4, or None when skipped)."""
+    counts: Counter[str] = Counter()
+    respondents = 0
     for row in rows:
+        row = tuple(row)
         if len(row) != ELEMENTS:
             raise ValueError(f"a survey answer has {ELEMENTS} elements, not {len(row)}")
-        for i, value in enumerate(row):
+        respondents += 1
+        for i, value in enumerate(row, start=1):
             if value is None:
                 continue
             if not 1 <= value <= 4:
-                raise ValueError(f"U{i + 1} = {value} is outside 1–4")
-            sums[i] += value
-            counts[i] += 1
+                raise ValueError(f"U{i} = {value} is outside 1–4")
+            counts[f"{i}:{value}"] += 1
+    return respondents, counts
+
+
+def ikm(rows: Iterable[Sequence[int | None]]) -> Ikm:
+    """The IKM of survey answers, each row U1..U9 (1–4, or None when skipped)."""
+    return ikm_of_tally(*tally(rows))
+
+
+def ikm_of_tally(respondents: int, answers: Mapping[str, int]) -> Ikm:
+    """The IKM of ``respondents`` whose answers are tallied as {"U:V": count} (see
+    :func:`tally`; the reports' rollups keep them so)."""
+    sums, counts = [0] * ELEMENTS, [0] * ELEMENTS
+    for key, n in answers.items():
+        element, value = (int(part) for part in key.split(":"))
+        sums[element - 1] += value * n
+        counts[element - 1] += n
     nrr = tuple(sums[i] / counts[i] if counts[i] else None for i in range(ELEMENTS))
     known = [i for i in range(ELEMENTS) if nrr[i] is not None]
     if not known:
-        return Ikm(len(rows), nrr, (None,) * ELEMENTS, None, None, "", "", None)
+        return Ikm(respondents, nrr, (None,) * ELEMENTS, None, None, "", "", None)
     weight = 1 / len(known)
     weighted = tuple(None if v is None else v * weight for v in nrr)
     value = sum(w for w in weighted if w is not None)
     index = round(value * 25, 2)
     letter, words = grade_of(index)
     weakest = min(known, key=lambda i: (nrr[i], i)) + 1
-    return Ikm(len(rows), nrr, weighted, round(value, 4), index, letter, words, weakest)
+    return Ikm(respondents, nrr, weighted, round(value, 4), index, letter, words, weakest)
 
 
 def minimum_sample(population: int) -> int:

@@ -1,20 +1,22 @@
-"""The report queries: one office, one period, from the stored passages and surveys.
+"""The report queries: one office, one period, in the office's time zone.
 
-Percentiles come from the stored per-step working minutes (never from sums); every query starts
-from the office, so one office's figures never include another's.
+The figures come from the rollups (:func:`layan.reports.rollups.read`: month and day rows where
+they are filled and clean, the raw rows elsewhere); percentiles from the stored per-step working
+minutes' histograms (never from sums); lists (the complaints, a request's timeline) from the raw
+rows. Every query starts from the office, so one office's figures never include another's.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, Sum
+from django.db.models.functions import TruncDate
 
-from layan.bot.models import SKM_ELEMENTS, SurveyResponse
 from layan.cases.models import (
     OPEN,
     Case,
@@ -25,19 +27,16 @@ from layan.cases.models import (
     SubmitterKind,
 )
 from layan.cases.sla import calendar_for
-from layan.documents.models import Document, Handover
 from layan.offices.catalogue import question_choices
 from layan.offices.models import Office
 from layan.registry.models import Region
 from layan.reports import ikm as ikm_rules
-from layan.reports.models import BacklogSnapshot, StepPassage
+from layan.reports import rollups
+from layan.reports.models import BacklogSnapshot
 from layan.reports.passages import passages
-from layan.whatsapp.models import OutboxMessage
+from layan.sop.models import SopStep, SopVersion
 
 PERIODS = ("day", "week", "month", "quarter", "year")
-SURVEY_FIELDS = tuple(f"u{i}" for i in range(1, SKM_ELEMENTS + 1))  # U1..U9 of a survey answer
-# A completed request finished by its SOP's overall deadline.
-WITHIN_DEADLINE = Q(due_at__isnull=False, closed_at__lte=F("due_at"))
 
 
 @dataclass(frozen=True)
@@ -96,35 +95,34 @@ class StepFigures:
     step: str
     number: int
     role: str
-    standard: int | None
-    minutes: list[float] = field(default_factory=list, repr=False)
-    within: int = 0
-
-    @property
-    def passed(self) -> int:
-        return len(self.minutes)
+    standard: int | None  # the step's standard minutes in the service's current SOP
+    activity: str = ""  # the step's activity text in the service's current SOP
+    role_label: str = ""
+    passed: int = 0
+    with_standard: int = 0  # passages whose SOP version gave the step a standard ...
+    within: int = 0  # ... and of those, within it
+    histogram: Counter = field(default_factory=Counter, repr=False)  # {minute bin: count}
 
     @property
     def median(self) -> float | None:
-        return percentile(self.minutes, 50)
+        return rollups.percentile_of(self.histogram, 50)
 
     @property
     def p90(self) -> float | None:
-        return percentile(self.minutes, 90)
+        return rollups.percentile_of(self.histogram, 90)
 
     @property
     def within_share(self) -> float | None:
-        """Share of passages within the standard (None when the step has none)."""
-        if self.standard is None or not self.minutes:
-            return None
-        return self.within / len(self.minutes)
+        """Share of passages within their standard (None when none had one)."""
+        return self.within / self.with_standard if self.with_standard else None
 
     @property
     def over_standard(self) -> float:
         """How far the median is beyond the standard (a ratio; what "slowest" sorts by)."""
-        if self.standard is None or self.median is None:
+        median = self.median
+        if self.standard is None or median is None:
             return 0.0
-        return self.median / max(self.standard, 1)
+        return median / max(self.standard, 1)
 
 
 @dataclass
@@ -133,17 +131,21 @@ class GroupFigures:
 
     key: str
     label: str
-    minutes: list[float] = field(default_factory=list, repr=False)
+    passed: int = 0
     with_standard: int = 0
     within: int = 0
+    histogram: Counter = field(default_factory=Counter, repr=False)
 
-    @property
-    def passed(self) -> int:
-        return len(self.minutes)
+    def add(self, total: rollups.Total) -> None:
+        passed, with_standard, within, _minutes = total.sums
+        self.passed += passed
+        self.with_standard += with_standard
+        self.within += within
+        self.histogram.update(total.counter)
 
     @property
     def median(self) -> float | None:
-        return percentile(self.minutes, 50)
+        return rollups.percentile_of(self.histogram, 50)
 
     @property
     def within_share(self) -> float | None:
@@ -163,58 +165,100 @@ class SlaReport:
         return self.closed_within / self.closed if self.closed else None
 
 
+def current_steps(office: Office) -> dict[tuple[int, str], tuple[int | None, str]]:
+    """Per (service id, step key) of the office: the standard minutes and the activity of the
+    step in the service's current SOP version."""
+    services = dict(office.services.exclude(sop=None).values_list("pk", "sop_id"))
+    latest: dict[int, int] = {}
+    for sop, version in (
+        SopVersion.objects.filter(sop__in=set(services.values()))
+        .order_by("sop_id", "-number")
+        .values_list("sop_id", "pk")
+    ):
+        latest.setdefault(sop, version)
+    steps: dict[int, list] = defaultdict(list)
+    for version, key, minutes, activity in SopStep.objects.filter(
+        version__in=latest.values()
+    ).values_list("version_id", "key", "minutes", "activity"):
+        steps[version].append((key, minutes, activity))
+    return {
+        (service, key): (minutes, activity)
+        for service, sop in services.items()
+        for key, minutes, activity in steps.get(latest.get(sop), ())
+    }
+
+
+def _service_id(office: Office, service: str) -> int | None:
+    """The id of the office's service ``service`` (a code; "" for all: None), or -1 for a code
+    the office does not have (so the figures are empty, never another office's)."""
+    if not service:
+        return None
+    return office.services.filter(code=service).values_list("pk", flat=True).first() or -1
+
+
+def _completed(office: Office, period: Period, service_id: int | None) -> tuple[dict, dict]:
+    """Requests completed in the period per service id, and of those within the deadline."""
+    done, within = defaultdict(int), defaultdict(int)
+    for (service, status), total in rollups.read(
+        "closings", office, period.start, period.end, service_id=service_id
+    ).items():
+        if status == Status.COMPLETED:
+            done[service] += total.sums[0]
+            within[service] += total.sums[1]
+    return done, within
+
+
 def sla_report(office: Office, period: Period, *, service: str = "") -> SlaReport:
     """Per step: passages left in the period, median and p90 working minutes beside the
     standard, share within; the slowest (median furthest beyond its standard) first. The same
-    per role and per officer, and the share of completed requests within the overall deadline."""
-    start, end = period.bounds(office)
-    rows = StepPassage.objects.filter(office=office, left_at__gte=start, left_at__lt=end)
-    if service:
-        rows = rows.filter(service__code=service)
-    steps: dict[tuple[str, str], StepFigures] = {}
-    roles: dict[str, GroupFigures] = {}
-    officers: dict[int, GroupFigures] = {}
+    per role and per officer, and the share of completed requests within the overall deadline.
+    Percentiles come from the passages' stored working minutes (to the grain of
+    :func:`~layan.reports.rollups.minute_bin`), never from sums."""
+    service_id = _service_id(office, service)
+    services = {s.pk: s for s in office.services.all()}
+    current = current_steps(office)
     labels = dict(office.roles.values_list("code", "name"))
-    for row in rows.values_list(
-        "service__code", "service__name", "step", "step_number", "role", "standard_minutes",
-        "working_minutes", "left_by_id",
-    ).iterator():  # fmt: skip
-        code, name, step, number, role, standard, minutes, officer = row
-        figures = steps.get((code, step))
+    steps: dict[tuple[int, str], StepFigures] = {}
+    roles: dict[str, GroupFigures] = {}
+    for (svc, step, number, role), total in rollups.read(
+        "steps", office, period.start, period.end, service_id=service_id
+    ).items():
+        figures = steps.get((svc, step))
         if figures is None:
-            figures = steps[(code, step)] = StepFigures(code, name, step, number, role, standard)
-        within = standard is not None and minutes <= standard
-        figures.minutes.append(minutes)
+            known = services.get(svc)
+            standard, activity = current.get((svc, step), (None, step))
+            figures = steps[(svc, step)] = StepFigures(
+                known.code if known else "", known.name if known else "", step, number, role,
+                standard, activity=activity, role_label=labels.get(role, role),
+            )  # fmt: skip
+        figures.number = min(figures.number, number)
+        passed, with_standard, within, _minutes = total.sums
+        figures.passed += passed
+        figures.with_standard += with_standard
         figures.within += within
-        groups = [roles.setdefault(role, GroupFigures(role, labels.get(role, role)))]
-        if officer is not None:
-            groups.append(officers.setdefault(officer, GroupFigures(str(officer), "")))
-        for group in groups:
-            group.minutes.append(minutes)
-            group.with_standard += standard is not None
-            group.within += within
-    users = get_user_model().objects.filter(pk__in=officers).only("username", "first_name")
+        figures.histogram.update(total.counter)
+        roles.setdefault(role, GroupFigures(role, labels.get(role, role))).add(total)
+    officers: dict[int, GroupFigures] = {}
+    for (_svc, officer), total in rollups.read(
+        "officers", office, period.start, period.end, service_id=service_id
+    ).items():
+        officers.setdefault(officer, GroupFigures(str(officer), "")).add(total)
+    users = get_user_model().objects.filter(pk__in=officers).only(
+        "username", "first_name", "last_name"
+    )
     for user in users:
         officers[user.pk].label = user.get_full_name() or user.get_username()
-    closed = Case.objects.filter(
-        office=office, status=Status.COMPLETED, closed_at__gte=start, closed_at__lt=end
-    )
-    if service:
-        closed = closed.filter(service__code=service)
-    counts = closed.aggregate(
-        n=Count("pk"),
-        within=Count("pk", filter=WITHIN_DEADLINE),
-    )
+    done, within = _completed(office, period, service_id)
     ordered = sorted(
         steps.values(),
         key=lambda f: (-f.over_standard, -(f.median or 0), f.service, f.number),
     )
     return SlaReport(
         steps=ordered,
-        roles=sorted(roles.values(), key=lambda g: -g.passed),
-        officers=sorted(officers.values(), key=lambda g: -g.passed),
-        closed=counts["n"],
-        closed_within=counts["within"],
+        roles=sorted(roles.values(), key=lambda g: (-g.passed, g.key)),
+        officers=sorted(officers.values(), key=lambda g: (-g.passed, g.label)),
+        closed=sum(done.values()),
+        closed_within=sum(within.values()),
     )
 
 
@@ -227,38 +271,41 @@ class IkmRow:
     minimum: int  # the regulation's minimum sample for that population
 
 
+def _survey_tallies(office: Office, period: Period) -> dict[int, tuple[int, Counter]]:
+    """Per service id: respondents and their answers {"U:V": count} in the period."""
+    return {
+        service: (total.sums[0], total.counter)
+        for (service,), total in rollups.read(
+            "surveys", office, period.start, period.end
+        ).items()
+    }
+
+
 def ikm_report(office: Office, period: Period) -> tuple[list[IkmRow], IkmRow]:
     """The IKM per service and for the whole office in the period (by the survey's date)."""
-    start, end = period.bounds(office)
-    answers = defaultdict(list)
-    surveys = SurveyResponse.objects.filter(
-        office=office, submitted_at__gte=start, submitted_at__lt=end
-    )
-    for code, *row in surveys.values_list("service__code", *SURVEY_FIELDS).iterator():
-        answers[code].append(row)
-    completed = defaultdict(int)
-    for code in Case.objects.filter(
-        office=office, status=Status.COMPLETED, closed_at__gte=start, closed_at__lt=end
-    ).values_list("service__code", flat=True):
-        completed[code] += 1
+    tallies = _survey_tallies(office, period)
+    completed, _within = _completed(office, period, None)
     rows = []
+    everyone, answers = 0, Counter()
     for service in office.services.order_by("position", "code"):
-        if not answers[service.code] and not completed[service.code]:
+        respondents, tally = tallies.get(service.pk, (0, Counter()))
+        population = completed.get(service.pk, 0)
+        everyone += respondents
+        answers.update(tally)
+        if not respondents and not population:
             continue
-        population = completed[service.code]
         rows.append(
             IkmRow(
                 service.code,
                 service.name,
-                ikm_rules.ikm(answers[service.code]),
+                ikm_rules.ikm_of_tally(respondents, tally),
                 population,
                 ikm_rules.minimum_sample(population),
             )
         )
-    everything = [row for rows_ in answers.values() for row in rows_]
     population = sum(completed.values())
     total = IkmRow(
-        "", office.name, ikm_rules.ikm(everything), population,
+        "", office.name, ikm_rules.ikm_of_tally(everyone, answers), population,
         ikm_rules.minimum_sample(population),
     )  # fmt: skip
     return rows, total
@@ -357,97 +404,60 @@ class Rekap:
     by_village: list[tuple[str, int]]  # (desa/kelurahan typed at data entry, count)
 
 
-def _district_of(nik: str) -> str:
-    """The kecamatan code ``PP.KK.DD`` of a NIK (its first six digits)."""
-    digits = "".join(ch for ch in nik or "" if ch.isdigit())
-    return f"{digits[0:2]}.{digits[2:4]}.{digits[4:6]}" if len(digits) >= 6 else ""
-
-
 def rekap(office: Office, period: Period, *, service: str = "") -> Rekap:
     """Rekap penerbitan: per service the requests received and where they stand (completed,
     rejected, cancelled, open), documents issued / superseded / revoked, cards printed,
-    hand-overs, PDFs delivered on WhatsApp; the requests received by channel, by who submitted
+    hand-overs, PDFs sent on WhatsApp; the requests received by channel, by who submitted
     them, by kecamatan (from the NIK's region, named from the Kemendagri table) and by desa."""
 
-    start, end = period.bounds(office)
+    service_id = _service_id(office, service)
     services = office.services.order_by("position", "code")
     if service:
         services = services.filter(code=service)
-    rows = {s.code: RekapRow(s.code, s.name) for s in services}
-
-    received = Case.objects.filter(office=office, created_at__gte=start, created_at__lt=end)
-    if service:
-        received = received.filter(service__code=service)
-    outcome = {
-        Status.COMPLETED: "completed", Status.REJECTED: "rejected",
-        Status.CANCELLED: "cancelled",
-    }  # fmt: skip
-    by_status = received.values_list("service__code", "status").annotate(n=Count("pk")).order_by()
-    for code, status, n in by_status:
-        if code in rows:
-            rows[code].received += n
-            name = outcome.get(status, "open")
-            setattr(rows[code], name, getattr(rows[code], name) + n)
-
-    def in_period(queryset, date_field: str):
-        """``queryset`` of rows with a ``case``, dated by ``date_field`` in the period."""
-        return queryset.filter(
-            **{f"{date_field}__gte": start, f"{date_field}__lt": end, "case__office": office}
-        )
-
-    def per_service(queryset, date_field: str):
-        rows_ = in_period(queryset, date_field).values_list("case__service__code")
-        return rows_.annotate(n=Count("pk")).order_by()
-
-    documents = (
-        in_period(Document.objects.all(), "issued_at")
-        .values_list("case__service__code", "status")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    for code, status, n in documents:
-        if code in rows:
-            rows[code].issued += n
-            if status == Document.Status.SUPERSEDED:
-                rows[code].superseded += n
-            elif status == Document.Status.REVOKED:
-                rows[code].revoked += n
-    for code, n in per_service(Handover.objects.all(), "printed_at"):
-        if code in rows:
-            rows[code].printed += n
-    for code, n in per_service(Handover.objects.all(), "handed_at"):
-        if code in rows:
-            rows[code].handed_over += n
-    sent = (OutboxMessage.Status.SENT, OutboxMessage.Status.DELIVERED, OutboxMessage.Status.READ)
-    for code, n in per_service(
-        OutboxMessage.objects.exclude(upload="").filter(status__in=sent), "created_at"
-    ):
-        if code in rows:
-            rows[code].delivered += n
-
+    rows = {s.pk: RekapRow(s.code, s.name) for s in services}
+    channels: dict[str, int] = defaultdict(int)
+    kinds: dict[str, int] = defaultdict(int)
+    first, last = period.start, period.end
+    for (svc, channel, kind, outcome), total in rollups.read(
+        "intake", office, first, last, service_id=service_id
+    ).items():
+        n = total.sums[0]
+        channels[channel] += n
+        kinds[kind] += n
+        if svc in rows:
+            rows[svc].received += n
+            setattr(rows[svc], outcome, getattr(rows[svc], outcome) + n)
+    for (svc, measure), total in rollups.read(
+        "documents", office, first, last, service_id=service_id
+    ).items():
+        if svc in rows:
+            setattr(rows[svc], measure, getattr(rows[svc], measure) + total.sums[0])
+    districts: dict[str, int] = defaultdict(int)
+    villages: dict[str, int] = defaultdict(int)
+    for (_svc, district, village), total in rollups.read(
+        "places", office, first, last, service_id=service_id
+    ).items():
+        districts[district] += total.sums[0]
+        if village:
+            villages[village] += total.sums[0]
     total = RekapRow("", office.name)
     for row in rows.values():
         total.add(row)
+    names = dict(
+        Region.objects.filter(code__in=[d for d in districts if d]).values_list("code", "name")
+    )
 
-    def tally(field_name: str, labels) -> list[tuple[str, str, int]]:
-        counts = received.values_list(field_name).annotate(n=Count("pk")).order_by("-n", field_name)
-        return [(code, str(labels.get(code, code)), n) for code, n in counts]
+    def ranked(counts: dict[str, int], labels) -> list[tuple[str, str, int]]:
+        return sorted(
+            ((code, str(labels.get(code, code)), n) for code, n in counts.items() if n),
+            key=lambda item: (-item[2], item[0]),
+        )
 
-    districts: dict[str, int] = defaultdict(int)
-    villages: dict[str, int] = defaultdict(int)
-    for nik, data in received.values_list("applicant_nik", "form_data").iterator():
-        districts[_district_of(nik)] += 1
-        village = (data or {}).get("desa_kelurahan") if isinstance(data, dict) else None
-        if isinstance(village, str) and village.strip():
-            villages[" ".join(village.split()).title()] += 1
-    names = dict(Region.objects.filter(code__in=[d for d in districts if d]).values_list(
-        "code", "name"
-    ))  # fmt: skip
     return Rekap(
         rows=list(rows.values()),
         total=total,
-        by_channel=tally("channel", dict(IntakeChannel.choices)),
-        by_submitter=tally("submitter_kind", dict(SubmitterKind.choices)),
+        by_channel=ranked(channels, dict(IntakeChannel.choices)),
+        by_submitter=ranked(kinds, dict(SubmitterKind.choices)),
         by_district=sorted(
             ((code, names.get(code, ""), n) for code, n in districts.items()),
             key=lambda item: (-item[2], item[0]),
@@ -477,101 +487,110 @@ class ComplaintLine:
 
 @dataclass
 class ComplaintsReport:
-    lines: list[ComplaintLine]
+    lines: list[ComplaintLine]  # the complaints, newest first (the latest ``limit`` of them)
     by_category: list[tuple[str, int]]
-
-    @property
-    def received(self) -> int:
-        return len(self.lines)
-
-    @property
-    def answered(self) -> int:
-        return sum(1 for line in self.lines if line.status == Status.COMPLETED)
-
-    @property
-    def answered_within(self) -> int:
-        return sum(1 for line in self.lines if line.within)
-
-    @property
-    def escalated(self) -> int:
-        return sum(1 for line in self.lines if line.escalated)
-
-    def _minutes(self) -> list[float]:
-        return [line.minutes for line in self.lines if line.minutes is not None]
+    received: int = 0
+    answered: int = 0
+    answered_within: int = 0
+    escalated: int = 0
+    histogram: Counter = field(default_factory=Counter, repr=False)  # answer minutes
 
     @property
     def median(self) -> float | None:
-        return percentile(self._minutes(), 50)
+        return rollups.percentile_of(self.histogram, 50)
 
     @property
     def p90(self) -> float | None:
-        return percentile(self._minutes(), 90)
+        return rollups.percentile_of(self.histogram, 90)
+
+    @property
+    def listed_all(self) -> bool:
+        return len(self.lines) == self.received
 
 
-def complaints_report(office: Office, period: Period) -> ComplaintsReport:
-    """Laporan hasil pengaduan: the complaints received in the period, by category; answered,
-    answered within the flow's time, escalated to the Tim Penjawab / Pejabat Pengelola; the answer
-    time (working minutes, median and p90); each complaint with its answer."""
+def _category_labels(office: Office) -> dict[int, dict[str, str]]:
+    labels = {}
+    for service in office.services.filter(is_complaint=True):
+        question = next((q for q in service.questions if q.get("code") == "category"), None)
+        labels[service.pk] = dict(question_choices(question)) if question else {}
+    return labels
 
+
+def complaint_lines(
+    office: Office, period: Period, *, limit: int | None = None
+) -> list[ComplaintLine]:
+    """The complaints received in the period, newest first (the latest ``limit``, or all), each
+    with its category, whether it was escalated, its answer time and its answer."""
     start, end = period.bounds(office)
-    cases = list(
+    cases = (
         Case.objects.filter(
             office=office, service__is_complaint=True, created_at__gte=start, created_at__lt=end
         )
-        .select_related("service")
-        .order_by("created_at")
-    )
-    ids = [case.pk for case in cases]
-    escalated = set(
-        CaseEvent.objects.filter(case_id__in=ids, kind=EventKind.ESCALATE).values_list(
-            "case_id", flat=True
+        .annotate(
+            escalated=rollups.ESCALATED,
+            minutes=rollups.answer_minutes(),
         )
+        .only("code", "created_at", "service_id", "form_data", "status", "due_at", "closed_at")
+        .order_by("-created_at", "-pk")
     )
+    if limit is not None:
+        cases = cases[:limit]
+    cases = list(cases)
     answers: dict[int, str] = {}
     for case_id, note in (
-        CaseEvent.objects.filter(case_id__in=ids, kind=EventKind.COMPLETE)
+        CaseEvent.objects.filter(case_id__in=[c.pk for c in cases], kind=EventKind.COMPLETE)
         .exclude(note="")
         .order_by("seq")
         .values_list("case_id", "note")
     ):
         answers[case_id] = note  # the last answer given
-    minutes = dict(
-        StepPassage.objects.filter(case_id__in=ids)
-        .values_list("case_id")
-        .annotate(total=Sum("working_minutes"))
-        .order_by()
-    )
-    labels: dict[str, dict[str, str]] = {}
-    categories: dict[str, int] = defaultdict(int)
+    labels = _category_labels(office)
     lines = []
     for case in cases:
-        if case.service_id not in labels:
-            question = next(
-                (q for q in case.service.questions if q.get("code") == "category"), None
-            )
-            labels[case.service_id] = dict(question_choices(question)) if question else {}
-        raw = (case.form_data or {}).get("category", "")
-        category = labels[case.service_id].get(raw, raw) or "–"
-        categories[category] += 1
+        raw = (case.form_data or {}).get("category", "") if isinstance(case.form_data, dict) else ""
         done = case.status == Status.COMPLETED
         lines.append(
             ComplaintLine(
                 code=case.code,
                 received_at=case.created_at,
-                category=category,
+                category=labels.get(case.service_id, {}).get(raw, raw) or "–",
                 status=case.status,
-                escalated=case.pk in escalated,
-                minutes=minutes.get(case.pk) if done else None,
+                escalated=case.escalated,
+                minutes=case.minutes if done else None,
                 within=(case.due_at is not None and case.closed_at <= case.due_at)
                 if done
                 else None,
                 answer=answers.get(case.pk, "") if done else "",
             )
         )
-    return ComplaintsReport(
-        lines=lines,
-        by_category=sorted(categories.items(), key=lambda item: (-item[1], item[0])),
-    )
+    return lines
+
+
+def complaints_report(
+    office: Office, period: Period, *, limit: int | None = 200
+) -> ComplaintsReport:
+    """Laporan hasil pengaduan: the complaints received in the period, by category; answered,
+    answered within the flow's time, escalated to the Tim Penjawab / Pejabat Pengelola; the answer
+    time (working minutes, median and p90); the complaints with their answers (the latest
+    ``limit`` of them; None: all, as the exports list them)."""
+
+    labels = _category_labels(office)
+    report = ComplaintsReport(lines=[], by_category=[])
+    categories: dict[str, int] = defaultdict(int)
+    for (svc, category, status, escalated, within), total in rollups.read(
+        "complaints", office, period.start, period.end
+    ).items():
+        n = total.sums[0]
+        report.received += n
+        report.answered += n if status == Status.COMPLETED else 0
+        report.answered_within += n if within else 0
+        report.escalated += n if escalated else 0
+        report.histogram.update(total.counter)
+        categories[labels.get(svc, {}).get(category, category) or "–"] += n
+    report.by_category = sorted(categories.items(), key=lambda item: (-item[1], item[0]))
+    if report.received:
+        report.lines = complaint_lines(office, period, limit=limit)
+    return report
 
 
 # --------------------------------------------------------------------------- backlog
@@ -607,24 +626,26 @@ class BacklogRow:
 
 def backlog(office: Office, now: datetime) -> list[BacklogRow]:
     """The open requests now, per service and step, by age (days since they came in, in the
-    office's time zone); the fullest steps first."""
+    office's time zone); the fullest steps first. Counted in the database per step and day."""
 
     today = timezone_localdate(now, office)
     rows: dict[tuple[str, str], BacklogRow] = {}
-    for code, name, step, number, created in (
+    grouped = (
         Case.objects.filter(office=office, status__in=OPEN, current_step__isnull=False)
+        .annotate(day=TruncDate("created_at", tzinfo=office.tz))
         .values_list(
-            "service__code", "service__name", "current_step__key", "current_step__number",
-            "created_at",
+            "service__code", "service__name", "current_step__key", "current_step__number", "day"
         )
-        .iterator()
-    ):  # fmt: skip
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for code, name, step, number, day, n in grouped:
         row = rows.get((code, step))
         if row is None:
             counts = [0] * len(AGE_BUCKETS)
             row = rows[(code, step)] = BacklogRow(code, name, step, number or 0, counts)
-        days = (today - timezone_localdate(created, office)).days
-        row.counts[age_bucket(max(days, 0))] += 1
+        row.number = min(row.number, number or 0) if row.number else number or 0
+        row.counts[age_bucket(max((today - day).days, 0))] += n
     return sorted(rows.values(), key=lambda r: (-r.total, r.service, r.number))
 
 
@@ -661,19 +682,19 @@ def head_card(office: Office, now: datetime) -> HeadCard:
     """The head of office's figures at a glance (the console's first page)."""
     today = timezone_localdate(now, office)
     day_start, day_end = period_of("day", today).bounds(office)
-    month_start, month_end = period_of("month", today).bounds(office)
-    quarter_start, quarter_end = period_of("quarter", today).bounds(office)
+    month = period_of("month", today)
+    quarter = period_of("quarter", today)
     cases = Case.objects.filter(office=office)
-    surveys = SurveyResponse.objects.filter(
-        office=office, submitted_at__gte=quarter_start, submitted_at__lt=quarter_end
-    )
+    done, _within = _completed(office, month, None)
+    respondents, answers = 0, Counter()
+    for count, tally in _survey_tallies(office, quarter).values():
+        respondents += count
+        answers.update(tally)
     return HeadCard(
         intake_today=cases.filter(created_at__gte=day_start, created_at__lt=day_end).count(),
         overdue_now=cases.filter(status__in=OPEN, due_at__lt=now).count(),
-        completed_this_month=cases.filter(
-            status=Status.COMPLETED, closed_at__gte=month_start, closed_at__lt=month_end
-        ).count(),
-        ikm_quarter=ikm_rules.ikm(surveys.values_list(*SURVEY_FIELDS)),
+        completed_this_month=sum(done.values()),
+        ikm_quarter=ikm_rules.ikm_of_tally(respondents, answers),
     )
 
 
@@ -691,23 +712,21 @@ def compare_offices(offices: Sequence[Office], period: Period) -> list[OfficeCom
     period, how many of those finished within their SOP's deadline, and its IKM."""
     rows = []
     for office in offices:
-        start, end = period.bounds(office)
-        cases = Case.objects.filter(office=office)
-        done = cases.filter(status=Status.COMPLETED, closed_at__gte=start, closed_at__lt=end)
-        counts = done.aggregate(
-            n=Count("pk"),
-            within=Count("pk", filter=WITHIN_DEADLINE),
+        received = sum(
+            t.sums[0] for t in rollups.read("intake", office, period.start, period.end).values()
         )
-        surveys = SurveyResponse.objects.filter(
-            office=office, submitted_at__gte=start, submitted_at__lt=end
-        )
+        done, within = _completed(office, period, None)
+        respondents, answers = 0, Counter()
+        for count, tally in _survey_tallies(office, period).values():
+            respondents += count
+            answers.update(tally)
         rows.append(
             OfficeComparison(
                 office=office,
-                received=cases.filter(created_at__gte=start, created_at__lt=end).count(),
-                completed=counts["n"],
-                completed_within=counts["within"],
-                ikm=ikm_rules.ikm(surveys.values_list(*SURVEY_FIELDS)),
+                received=received,
+                completed=sum(done.values()),
+                completed_within=sum(within.values()),
+                ikm=ikm_rules.ikm_of_tally(respondents, answers),
             )
         )
     return rows

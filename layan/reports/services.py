@@ -7,12 +7,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from layan.cases.models import Case
 from layan.cases.sla import calendar_for
 from layan.core.errors import Forbidden
 from layan.offices.models import Office, Service, StaffRole
+from layan.reports import rollups
 from layan.reports.models import BacklogSnapshot, StepPassage
 from layan.reports.selectors import backlog, case_passages
 
@@ -70,13 +72,48 @@ def passage_rows(case: Case, cal=None) -> list[StepPassage]:
     return rows
 
 
-def record_passages(case: Case, cal=None) -> int:
-    """Rebuild the passages of ``case`` from its history; how many there are."""
+PASSAGE_FIELDS = (
+    "entered_seq", "step", "step_number", "role", "entered_at", "left_at", "working_minutes",
+    "waited_minutes", "standard_minutes", "left_by_id", "left_how",
+)  # fmt: skip
+
+
+def record_passages(case: Case, cal=None, *, now=None) -> int:
+    """Rebuild the passages of ``case`` from its history, if they changed, and mark the days
+    they were counted on stale where a filled rollup counted them differently; how many
+    passages there are."""
     rows = passage_rows(case, cal)
+    new = {tuple(getattr(row, f) for f in PASSAGE_FIELDS) for row in rows}
+    old = set(StepPassage.objects.filter(case=case).values_list(*PASSAGE_FIELDS))
+    if new == old:
+        return len(rows)
+    left = PASSAGE_FIELDS.index("left_at")
+    tz = case.office.tz
     with transaction.atomic():
         StepPassage.objects.filter(case=case).delete()
         StepPassage.objects.bulk_create(rows)
+        changed = {passage[left].astimezone(tz).date() for passage in new ^ old}
+        rollups.mark_stale(case.office, changed, now or timezone.now())
     return len(rows)
+
+
+def mark_request_days(case: Case, now) -> int:
+    """A request changed: the days its intake and closing were counted on are stale (its
+    outcome, its data or its category may count differently now)."""
+    tz = case.office.tz
+    days = [case.created_at.astimezone(tz).date()]
+    if case.closed_at is not None:
+        days.append(case.closed_at.astimezone(tz).date())
+    return rollups.mark_stale(case.office, days, now)
+
+
+def mark_document_days(documents, now) -> int:
+    """Documents changed status (superseded, revoked): the days they were issued are stale."""
+    marked = 0
+    for document in documents:
+        day = document.issued_at.astimezone(document.office.tz).date()
+        marked += rollups.mark_stale(document.office, [day], now)
+    return marked
 
 
 def backfill(cases: Iterable[Case] | None = None, *, chunk: int = 500) -> int:

@@ -225,6 +225,10 @@ class OutboxMessage(models.Model):
                 condition=Q(status="queued"),
             ),
             models.Index(fields=["case", "created_at"], name="outbox_case_idx"),
+            # the reports: signed PDFs sent, by the day WhatsApp accepted them
+            models.Index(
+                fields=["accepted_at"], name="outbox_upload_sent_idx", condition=~Q(upload="")
+            ),
         ]
 
     def __str__(self) -> str:

@@ -148,6 +148,7 @@ class Change:
         self.actor = actor
         self.now = now
         self._pending: list[tuple[DomainEvent, dict[str, Any]]] = []
+        self._records: list[CaseEvent] = []
 
     def append(
         self,
@@ -165,7 +166,7 @@ class Change:
         now (call it after setting them)."""
         case, actor = self.case, by or self.actor
         last = case.events.order_by("-seq").values_list("seq", flat=True).first() or 0
-        return CaseEvent.objects.create(
+        record = CaseEvent.objects.create(
             case=case,
             seq=last + 1,
             at=self.now,
@@ -183,6 +184,8 @@ class Change:
             step_due_at=case.step_due_at,
             due_at=case.due_at,
         )
+        self._records.append(record)
+        return record
 
     def announce(self, event: DomainEvent, record: CaseEvent, *, by: Actor | None = None, **kw):
         """Queue ``event`` to be sent by :meth:`save`, once the request row is stored."""
@@ -191,13 +194,19 @@ class Change:
         )
 
     def save(self, *, bump: bool = True, fields: list[str] | None = None) -> None:
-        """Store the request (its version bumped), then send the queued domain events."""
+        """Store the request (its version bumped), then send the queued domain events and, once
+        for the whole change, ``request_changed`` with the history lines it appended."""
         if bump:
             self.case.version += 1
         self.case.save(update_fields=fields)
         pending, self._pending = self._pending, []
         for event, kwargs in pending:
             event.announce(sender=Case, **kwargs)
+        records, self._records = self._records, []
+        if records:
+            events.request_changed.announce(
+                sender=Case, case=self.case, actor=self.actor, events=records
+            )
 
 
 def put_flag(change: Change, flag: flags.Flag, note: str, kind: str = EventKind.FLAG) -> bool:
