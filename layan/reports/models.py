@@ -289,7 +289,12 @@ class DocumentRollup(RollupRow):
             Q(count__gt=0),
             Q(
                 measure__in=[
-                    "issued", "superseded", "revoked", "printed", "handed_over", "delivered"
+                    "issued",
+                    "superseded",
+                    "revoked",
+                    "printed",
+                    "handed_over",
+                    "delivered",
                 ]
             ),  # fmt: skip
         )

@@ -297,12 +297,18 @@ ROLLUPS: dict[str, Rollup] = {
         Rollup("places", PlaceRollup, ("count",), None, place_facts),
         Rollup("closings", ClosingRollup, ("count", "within_deadline"), None, closing_facts),
         Rollup(
-            "steps", StepRollup, ("passed", "with_standard", "within", "minutes_total"),
-            "minutes", step_facts,
+            "steps",
+            StepRollup,
+            ("passed", "with_standard", "within", "minutes_total"),
+            "minutes",
+            step_facts,
         ),  # fmt: skip
         Rollup(
-            "officers", OfficerRollup, ("passed", "with_standard", "within", "minutes_total"),
-            "minutes", officer_facts,
+            "officers",
+            OfficerRollup,
+            ("passed", "with_standard", "within", "minutes_total"),
+            "minutes",
+            officer_facts,
         ),  # fmt: skip
         Rollup("documents", DocumentRollup, ("count",), None, document_facts),
         Rollup("surveys", SurveyRollup, ("respondents",), "answers", survey_facts),

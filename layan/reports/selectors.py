@@ -243,8 +243,8 @@ def sla_report(office: Office, period: Period, *, service: str = "") -> SlaRepor
         "officers", office, period.start, period.end, service_id=service_id
     ).items():
         officers.setdefault(officer, GroupFigures(str(officer), "")).add(total)
-    users = get_user_model().objects.filter(pk__in=officers).only(
-        "username", "first_name", "last_name"
+    users = (
+        get_user_model().objects.filter(pk__in=officers).only("username", "first_name", "last_name")
     )
     for user in users:
         officers[user.pk].label = user.get_full_name() or user.get_username()
@@ -275,9 +275,7 @@ def _survey_tallies(office: Office, period: Period) -> dict[int, tuple[int, Coun
     """Per service id: respondents and their answers {"U:V": count} in the period."""
     return {
         service: (total.sums[0], total.counter)
-        for (service,), total in rollups.read(
-            "surveys", office, period.start, period.end
-        ).items()
+        for (service,), total in rollups.read("surveys", office, period.start, period.end).items()
     }
 
 

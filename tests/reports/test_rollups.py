@@ -59,7 +59,9 @@ def pick(case, actor, wanted: str):
     }[wanted]  # fmt: skip
     actions = [a for a in engine.allowed_actions(case, actor) if a.kind in kinds]
     if not actions and wanted != "forward":
-        actions = [a for a in engine.allowed_actions(case, actor) if a.kind in ("complete", "approve")]
+        actions = [
+            a for a in engine.allowed_actions(case, actor) if a.kind in ("complete", "approve")
+        ]
     return actions[0] if actions else None
 
 
@@ -84,7 +86,9 @@ def build(history, fill_hours):
             _kind, key, channel, nik = op
             office, code = key.split(":")
             service = Service.objects.get(office__code=office, code=code)
-            form = {"category": "data_error", "uraian": "Salah ketik"} if service.is_complaint else {}
+            form = (
+                {"category": "data_error", "uraian": "Salah ketik"} if service.is_complaint else {}
+            )
             cases[index] = engine.submit_case(
                 service=service, actor=engine.Actor.applicant("Warga"), applicant_name="Warga",
                 applicant_nik=nik, channel=channel, form_data=form, now=at,

@@ -70,7 +70,9 @@ def test_each_step_counts_its_passages_with_median_p90_and_share_within(history)
     assert operator.median == 4 and operator.p90 == pytest.approx(4 + 0.8 * 16)
     assert operator.within_share == pytest.approx(2 / 3)
     kasi = figures(report, 3)
-    assert kasi.histogram == {"8": 1, "12": 1, "30": 1} and kasi.within_share == pytest.approx(1 / 3)
+    assert kasi.histogram == {"8": 1, "12": 1, "30": 1} and kasi.within_share == pytest.approx(
+        1 / 3
+    )
     # Slowest first: the Kasi's median 12 is 1.2× its 10 minutes, the operator's 4 is 0.8×.
     order = [f.number for f in report.steps if f.service == "kia-baru"]
     assert order.index(3) < order.index(2)
