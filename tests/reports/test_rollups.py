@@ -341,3 +341,20 @@ def test_a_bin_is_close_to_its_minutes_and_its_key_reads_back(minutes):
 def test_an_empty_histogram_has_no_percentile():
     assert rollups.percentile_of({}, 50) is None
     assert rollups.percentile_of({"5": 0}, 50) is None
+
+
+def test_the_check_command_finds_a_rollup_that_disagrees_with_the_raw_rows(waykanan):
+    from django.core.management import CommandError, call_command
+
+    for day in range(3):
+        forward(kia(START + timedelta(days=day, hours=1)), START + timedelta(days=day, hours=2))
+    rollups.fill_all(now=START + timedelta(days=30))
+    args = ("reports", "check", "--office", "waykanan", "--day", "2026-10-05")
+    call_command(*args)  # all the same
+    row = IntakeRollup.objects.filter(grain=Grain.MONTH).first()
+    row.count += 1  # a rollup that no longer tells the truth
+    row.save()
+    with pytest.raises(CommandError, match="differ"):
+        call_command(*args)
+    call_command("reports", "backfill", "--rollups")
+    call_command(*args)
