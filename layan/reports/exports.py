@@ -1,5 +1,6 @@
 """The reports as tables, and those tables as Excel (openpyxl, write-only: long lists stream)
-and CSV. One table definition per report serves both formats, the console and the API."""
+and CSV; or the report as a PDF (:mod:`layan.reports.pdf`). One table definition per report
+serves both table formats, the console and the API."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import io
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -15,9 +17,11 @@ from openpyxl.styles import Font
 
 from layan.documents.exports import XLSX
 from layan.offices.models import Office
-from layan.reports import selectors
+from layan.reports import pdf, sections, selectors
 
-KINDS = ("rekap", "sla", "complaints", "ikm")
+KINDS = sections.KINDS
+FORMATS = ("xlsx", "csv", "pdf")
+PDF = "application/pdf"
 
 
 @dataclass
@@ -35,8 +39,11 @@ def _minutes(value: float | None):
     return None if value is None else round(value, 1)
 
 
-def tables(kind: str, office: Office, period: selectors.Period, service: str = "") -> list[Table]:
-    """The report ``kind`` of ``office`` for ``period`` as one or more tables."""
+def tables(
+    kind: str, office: Office, period: selectors.Period, service: str = "", *, now=None
+) -> list[Table]:
+    """The report ``kind`` of ``office`` for ``period`` as one or more tables (the backlog:
+    the open requests at ``now``, and the daily snapshots of the period)."""
     if kind == "rekap":
         report = selectors.rekap(office, period, service=service)
         header = [_("Service"), _("Received"), _("Completed"), _("Rejected"), _("Cancelled"),
@@ -77,7 +84,7 @@ def tables(kind: str, office: Office, period: selectors.Period, service: str = "
             for c in report.lines
         ])]  # fmt: skip
     if kind == "ikm":
-        rows, total = selectors.ikm_report(office, period)
+        rows, total = sections.ikm_report(office, period, service)
         header = [_("Service"), _("Respondents"), _("Minimum sample"),
                   *[f"U{i}" for i in range(1, 10)], "IKM", _("Grade")]  # fmt: skip
 
@@ -87,7 +94,22 @@ def tables(kind: str, office: Office, period: selectors.Period, service: str = "
             return [row.service_name, r.respondents, row.minimum, *nrr, r.index,
                     f"{r.grade} ({r.words})" if r.answered else ""]  # fmt: skip
 
-        return [Table(_("IKM"), header, [line(row) for row in [*rows, total]])]
+        lines = [line(row) for row in rows]
+        if not service:
+            lines.append(line(total))
+        return [Table(_("IKM"), header, lines)]
+    if kind == "backlog":
+        found = sections.backlog(office, period, now or timezone.now(), service)
+        ages = [_("%(ages)s days") % {"ages": label} for label in found.bucket_labels]
+        header = [_("Service"), _("Step"), *ages, _("Total")]
+        rows = [[r.service_name, r.number, *r.counts, r.total] for r in found.rows]
+        if found.rows:
+            rows.append([_("Total"), None, *found.bucket_totals, found.total])
+        return [
+            Table(_("Backlog"), header, rows),
+            Table(_("Open at the end of each day"), [_("Day"), _("Open requests")],
+                  [[day, total] for day, total in found.trend]),
+        ]  # fmt: skip
     raise ValueError(f"unknown report {kind!r}")
 
 
@@ -133,9 +155,13 @@ def download(
     kind: str, office: Office, period: selectors.Period, service: str, fmt: str
 ) -> tuple[bytes, str, str]:
     """The report ``kind`` as a file: its bytes, content type and file name (``fmt`` is
-    ``xlsx`` or ``csv``). The console and the API both answer with it."""
-    found = tables(kind, office, period, service)
+    ``xlsx``, ``csv`` or ``pdf``). The console and the API both answer with it."""
+    if kind not in KINDS or fmt not in FORMATS:
+        raise ValueError(f"unknown report {kind!r} or format {fmt!r}")
     name = f"laporan-{kind}-{office.code}-{period.start:%Y%m%d}-{period.end:%Y%m%d}.{fmt}"
+    if fmt == "pdf":
+        return pdf.report_pdf(kind, office, period, service), PDF, name
+    found = tables(kind, office, period, service)
     if fmt == "xlsx":
         title = f"{office.name} · {period.start:%d-%m-%Y} – {period.end:%d-%m-%Y}"
         return as_xlsx(title, found), XLSX, name

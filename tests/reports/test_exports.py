@@ -24,7 +24,7 @@ def kadis(client):
     return client
 
 
-@pytest.mark.parametrize("kind", ["rekap", "sla", "complaints", "ikm"])
+@pytest.mark.parametrize("kind", ["rekap", "sla", "complaints", "ikm", "backlog"])
 def test_each_report_opens_in_excel_and_as_csv(complaints, kadis, kind):  # noqa: F811
     xlsx = kadis.get(reverse("console:report_export", args=[kind, "xlsx"]), QUERY)
     assert xlsx.status_code == 200 and "attachment" in xlsx["Content-Disposition"]

@@ -1,5 +1,6 @@
-"""The office's reports: the issuance summary (rekap), the SLA per step against Mutu Baku and
-the satisfaction index (IKM), for a period in the office's time zone. Who may read them is the
+"""The office's reports: the issuance summary (rekap), the SLA per step against Mutu Baku, the
+backlog, the complaints and the satisfaction index (IKM), for a period in the office's time zone,
+each with its charts and its downloads (Excel, CSV, PDF). Who may read them is the
 reports' own rule (:func:`layan.reports.services.check_reader`), the same for the API."""
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from django.utils.dateparse import parse_date
 from layan.console.desk import staff_view
 from layan.core.errors import Forbidden, LayanError
 from layan.documents.services import sign_office_pdf, signing_key_for
-from layan.reports import charts, exports, pdf, selectors
+from layan.reports import exports, pdf, sections, selectors
 from layan.reports.services import can_read, check_reader
 
 
@@ -52,48 +53,23 @@ def overview(request):
     service = request.GET.get("service") or ""
     if service not in {s.code for s in services}:
         service = ""
-    sla = selectors.sla_report(desk.office, period, service=service)
-    rekap = selectors.rekap(desk.office, period, service=service)
-    now = timezone.now()
-    backlog = selectors.backlog(desk.office, now)
-    trend = selectors.backlog_trend(desk.office, timezone.localdate(now, timezone=desk.office.tz))
-    has_complaints = any(s.is_complaint for s in services)
-    complaints = selectors.complaints_report(desk.office, period) if has_complaints else None
-    ikm_rows, ikm_total = selectors.ikm_report(desk.office, period)
-    roles = dict(desk.office.roles.values_list("code", "name"))
-    activities = {}
-    for s in services:
-        if s.sop_id and s.sop.current_version:
-            for step in s.sop.current_version.parsed.all_steps:
-                activities[(s.code, step.key)] = step.activity
-    for figures in sla.steps:
-        figures.activity = activities.get((figures.service, figures.step), "")
-        figures.role_label = roles.get(figures.role, figures.role)
     readable = [o for o in desk.offices if can_read(request.user, o)]
     comparison = selectors.compare_offices(readable, period) if len(readable) > 1 else []
     return render(
         request,
         "console/reports.html",
         {
+            **sections.everything(desk.office, period, service, timezone.now()),
             "periods": selectors.PERIODS,
             "kind": kind,
             "day": day,
             "period": period,
             "services": services,
             "service": service,
-            "sla": sla,
-            "rekap": rekap,
-            "has_complaints": has_complaints,
-            "backlog": backlog,
-            "bucket_labels": [selectors.bucket_label(i) for i in range(len(selectors.AGE_BUCKETS))],
-            "trend": trend,
+            "has_complaints": any(s.is_complaint for s in services),
             "comparison": comparison,
-            "chart": charts.sla_chart(sla.steps),
             "can_sign": signing_key_for(desk.office, request.user) is not None,
             "query": urlencode({"period": kind, "day": day.isoformat(), "service": service}),
-            "complaints": complaints,
-            "ikm_rows": ikm_rows,
-            "ikm_total": ikm_total,
             "elements": range(1, 10),
         },
     )
@@ -101,13 +77,15 @@ def overview(request):
 
 @staff_view
 def export(request, kind: str, fmt: str):
-    """One report as Excel or CSV, for the same period and service as the page."""
+    """One report as Excel, CSV or PDF, for the same period and service as the page."""
 
     desk = _reader_desk(request)
-    if kind not in exports.KINDS or fmt not in ("xlsx", "csv"):
+    if kind not in exports.KINDS or fmt not in exports.FORMATS:
         raise Http404
     _kind, _day, period = period_from(request, desk.office)
     service = request.GET.get("service") or ""
+    if service and not desk.office.services.filter(code=service).exists():
+        service = ""
     body, media, name = exports.download(kind, desk.office, period, service, fmt)
     response = HttpResponse(body, content_type=media)
     response["Content-Disposition"] = f'attachment; filename="{name}"'
