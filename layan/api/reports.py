@@ -1,5 +1,7 @@
 """An office's reports, the same figures as the console's Laporan page, for the office's own
-readers (supervisor, administrator, head of office, head of division)."""
+readers (supervisor, administrator, head of office, head of division): the rekap, the SLA per
+step, the IKM, the complaints, the backlog, the head of office's summary, and each report as
+Excel, CSV or PDF."""
 
 from __future__ import annotations
 
@@ -12,10 +14,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 
-from layan.api.base import ERRORS, XLSX, staff
+from layan.api.base import ERRORS, PDF, XLSX, staff
 from layan.cases import selectors as case_selectors
 from layan.core.errors import NotFound
-from layan.reports import exports, selectors
+from layan.reports import exports, sections, selectors
 from layan.reports.services import check_reader
 
 router = Router(tags=["reports"])
@@ -81,11 +83,18 @@ class IkmReportOut(Schema):
     total: IkmServiceOut
 
 
-def _office_and_period(request, office: str, query: ReportQuery):
+def _office(request, office: str):
+    """The office ``office`` of the token's user (404 for another's), if they read its reports
+    (403 otherwise)."""
     found = case_selectors.offices_of(request.user).filter(code=office).first()
     if found is None:
         raise NotFound(_("Office not found."), "office_not_found")
     check_reader(request.user, found)
+    return found
+
+
+def _office_and_period(request, office: str, query: ReportQuery):
+    found = _office(request, office)
     day = query.day or timezone.localdate(timezone=found.tz)
     return found, selectors.period_of(query.period, day)
 
@@ -268,8 +277,100 @@ def complaints(request, office: str, query: Query[ReportQuery]):
     }
 
 
+class BacklogStepOut(Schema):
+    service: str
+    service_name: str
+    step: str
+    number: int
+    counts: list[int]  # open requests per age bucket, as ``buckets`` names them
+    total: int
+
+
+class BacklogDayOut(Schema):
+    day: date
+    total: int
+
+
+class BacklogOut(Schema):
+    office: str
+    at: datetime
+    buckets: list[str]  # the age buckets, in days since the request came in: "0–1", …, "≥ 15"
+    steps: list[BacklogStepOut]
+    total: int
+    trend_period: ReportPeriodOut
+    trend: list[BacklogDayOut]
+
+
+@router.get("/offices/{office}/reports/backlog", response={200: BacklogOut, **ERRORS}, auth=staff)
+def backlog(request, office: str, query: Query[ReportQuery]):
+    """The open requests now by service and step and by age (days since they came in), the
+    fullest steps first (one service's with ``service``); and the open total at the end of each
+    day that has a snapshot, over the period up to today (at least the last 30 days)."""
+    found, period = _office_and_period(request, office, query)
+    figures = sections.backlog(found, period, timezone.now(), query.service)
+    return {
+        "office": found.code,
+        "at": figures.at,
+        "buckets": figures.bucket_labels,
+        "steps": [
+            {
+                "service": row.service,
+                "service_name": row.service_name,
+                "step": row.step,
+                "number": row.number,
+                "counts": list(row.counts),
+                "total": row.total,
+            }  # fmt: skip
+            for row in figures.rows
+        ],
+        "total": figures.total,
+        "trend_period": {"start": figures.trend_period.start, "end": figures.trend_period.end},
+        "trend": [{"day": day, "total": total} for day, total in figures.trend],
+    }
+
+
+class IkmBriefOut(Schema):
+    respondents: int
+    index: float | None
+    grade: str
+    words: str
+
+
+class SummaryOut(Schema):
+    office: str
+    at: datetime
+    intake_today: int
+    overdue_now: int
+    completed_this_month: int
+    ikm_quarter: IkmBriefOut
+
+
+@router.get("/offices/{office}/reports/summary", response={200: SummaryOut, **ERRORS}, auth=staff)
+def summary(request, office: str):
+    """The head of office's card: the requests that came in today, the open requests past
+    their deadline now, this month's completions and this quarter's IKM (the office's time
+    zone)."""
+    found = _office(request, office)
+    now = timezone.now()
+    card = selectors.head_card(found, now)
+    ikm = card.ikm_quarter
+    return {
+        "office": found.code,
+        "at": now,
+        "intake_today": card.intake_today,
+        "overdue_now": card.overdue_now,
+        "completed_this_month": card.completed_this_month,
+        "ikm_quarter": {
+            "respondents": ikm.respondents,
+            "index": ikm.index,
+            "grade": ikm.grade,
+            "words": ikm.words,
+        },  # fmt: skip
+    }
+
+
 class ExportQuery(ReportQuery):
-    format: Literal["xlsx", "csv"] = "xlsx"
+    format: Literal["xlsx", "csv", "pdf"] = "xlsx"
 
 
 @router.get(
@@ -279,18 +380,20 @@ class ExportQuery(ReportQuery):
     openapi_extra={
         "responses": {
             "200": {
-                "description": "The report as Excel or CSV",
+                "description": "The report as Excel, CSV or PDF",
                 "content": {
                     XLSX: {"schema": {"type": "string", "format": "binary"}},
                     "text/csv": {"schema": {"type": "string"}},
+                    PDF: {"schema": {"type": "string", "format": "binary"}},
                 },
             }
         }
     },
 )
-def export(request, office: str, kind: Literal["rekap", "sla", "complaints", "ikm"],
+def export(request, office: str, kind: Literal["rekap", "sla", "complaints", "ikm", "backlog"],
            query: Query[ExportQuery]):  # fmt: skip
-    """The report ``kind`` as the console downloads it: Excel (one sheet per table) or CSV."""
+    """The report ``kind`` as the console downloads it: Excel (one sheet per table), CSV, or
+    PDF (A4, the office's letterhead, the period, the service, the tables and the charts)."""
 
     found, period = _office_and_period(request, office, query)
     body, media, name = exports.download(kind, found, period, query.service, query.format)
