@@ -267,6 +267,9 @@ LAYAN_TSA_URL = os.environ.get("LAYAN_TSA_URL", "")  # RFC 3161 timestamps: PAdE
 LAYAN_BSRE_URL = os.environ.get("LAYAN_BSRE_URL", "").rstrip("/")
 LAYAN_BSRE_USER = os.environ.get("LAYAN_BSRE_USER", "")
 LAYAN_BSRE_PASSWORD = os.environ.get("LAYAN_BSRE_PASSWORD", "")
+# The population registry (docs/registry.md): "local" (Layan's tables) or a bridge's base URL.
+LAYAN_REGISTRY = os.environ.get("LAYAN_REGISTRY", "local").rstrip("/") or "local"
+LAYAN_REGISTRY_TOKEN = os.environ.get("LAYAN_REGISTRY_TOKEN", "")
 LAYAN_DOWNLOAD_HOURS = int(os.environ.get("LAYAN_DOWNLOAD_HOURS", "72"))
 LAYAN_DOWNLOAD_PIN_TRIES = int(os.environ.get("LAYAN_DOWNLOAD_PIN_TRIES", "5"))
 # Reverse proxies in front of Layan (nginx): the client's address is then read from the
