@@ -10,6 +10,8 @@ import hashlib
 import io
 import random
 from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
@@ -37,6 +39,8 @@ from layan.offices.catalogue import (
 )
 from layan.offices.fields import Field, fields_of
 from layan.offices.models import Office, Role, StaffRole
+from layan.registry.models import Region
+from layan.registry.regions import load_file, read_rows
 from layan.sop.definition import read_file
 from layan.sop.services import PRESETS_DIR as SOP_PRESETS_DIR
 from layan.sop.services import load_definition
@@ -78,6 +82,38 @@ def load_presets(report: LoadReport | None = None) -> LoadReport:
             install_default_templates(office)
     report.offices = sorted(offices)
     return report
+
+
+# The provinces, regencies/cities and kecamatan of the seed offices (Kepmendagri codes and names),
+# so the demo's rekap names the kecamatan of its residents' NIKs.
+DEMO_REGIONS = Path(__file__).with_name("regions.csv")
+# Where an office's residents live when its catalogue names only a province: the Motor Keliling
+# catalogue gives Sumatera Barat (13); its WhatsApp number's area code (0753) and its nagari and
+# jorong are those of Kabupaten Pasaman Barat (13.12).
+DEMO_REGENCY = {"keliling": "13.12"}
+
+
+def load_demo_regions() -> int:
+    """Load the demo's region table (:data:`DEMO_REGIONS`) as ``layan regions load`` does, when
+    no region table is loaded yet (a table an administrator loaded is kept); how many rows."""
+    if Region.objects.exists():
+        return 0
+    return load_file(DEMO_REGIONS)
+
+
+@cache
+def _demo_districts() -> tuple[str, ...]:
+    """The kecamatan codes (``PP.KK.DD``) of :data:`DEMO_REGIONS`."""
+    with open(DEMO_REGIONS, encoding="utf-8-sig", newline="") as handle:
+        regions = read_rows(handle)
+    return tuple(r.code for r in regions if r.level == Region.Level.DISTRICT)
+
+
+def demo_districts(office) -> list[str]:
+    """The kecamatan the demo's residents of ``office`` live in (its regency's, or those of
+    :data:`DEMO_REGENCY` for an office that names only its province)."""
+    regency = DEMO_REGENCY.get(office.code, office.region_code)
+    return [code for code in _demo_districts() if code.startswith(f"{regency}.")]
 
 
 def _demo_user(username: str, password: str, **defaults):
@@ -225,8 +261,14 @@ def _sample_image(title: str, line: str) -> bytes:
 
 
 def _sample_nik(office, index: int) -> str:
-    digits = "".join(ch for ch in office.region_code if ch.isdigit())[:4].ljust(4, "1")
-    return f"{digits}01{10 + index:02d}0890{index + 1:04d}"
+    """A valid NIK of a resident of ``office``: the kecamatan taken in turn from the office's
+    (:func:`demo_districts`), born on the (10 + ``index``)th of August 1990."""
+    districts = demo_districts(office)
+    if districts:
+        digits = districts[index % len(districts)].replace(".", "")
+    else:
+        digits = "".join(ch for ch in office.region_code if ch.isdigit())[:4].ljust(4, "1") + "01"
+    return f"{digits}{10 + index:02d}0890{index + 1:04d}"
 
 
 def _sample_answer(question: dict):

@@ -14,6 +14,7 @@ from layan.demo.loader import (
     create_demo_signers,
     create_demo_staff,
     create_demo_teams,
+    load_demo_regions,
     load_presets,
 )
 
@@ -34,6 +35,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         call_command("migrate", interactive=False, verbosity=0)
         report = load_presets()
+        regions = load_demo_regions()  # before the samples: their NIKs' kecamatan get names
         users = create_demo_staff(settings.LAYAN_DEMO_PASSWORD)
         teams = create_demo_teams(settings.LAYAN_DEMO_PASSWORD)
         samples = create_demo_requests()
@@ -43,7 +45,8 @@ class Command(BaseCommand):
         demo_ca_path = settings.LAYAN_SIGNING_DIR / "demo-ca.pem"
         self.stdout.write(
             f"offices: {', '.join(report.offices)}; new SOP versions: {len(report.new_versions)};"
-            f" sample requests: {samples}"
+            + (f" {regions} regions of the seed offices;" if regions else "")
+            + f" sample requests: {samples}"
             + (f" ({', '.join(outreach)} waiting for an outreach visit)" if outreach else "")
             + (f"; {history} requests of the last four weeks for the reports" if history else "")
         )
