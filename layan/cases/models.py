@@ -68,6 +68,7 @@ class EventKind(models.TextChoices):
     VISIT = "visit", _("Outreach visit")
     ALERT = "alert", _("Late")
     DOCUMENT = "document", _("Document work")
+    REGISTRY = "registry", _("Registry check")
 
 
 # Bookkeeping lines that do not change where a request is or what it waits for.

@@ -32,7 +32,7 @@ def rebuild_passages(sender, case, actor, events, **kwargs) -> None:
 # data, category, escalation): bookkeeping and the work recorded at a step.
 UNCOUNTED = {
     EventKind.FLAG, EventKind.ALERT, EventKind.CLAIM, EventKind.RELEASE, EventKind.CHECK,
-    EventKind.ATTACH, EventKind.CONSENT, EventKind.VISIT, EventKind.DOCUMENT,
+    EventKind.ATTACH, EventKind.CONSENT, EventKind.VISIT, EventKind.DOCUMENT, EventKind.REGISTRY,
 }  # fmt: skip
 
 
