@@ -138,7 +138,7 @@ def rekap_chart(rows: Sequence[RekapRow], *, limit: int = 12, width: int = WIDTH
     bar_w = width - label_w - 50
     top = max(max(r.received, r.completed) for r in shown) or 1
     height = group_h * len(shown) + 30
-    received, completed = _("received"), _("completed")
+    received, completed = _("Received"), _("Completed")
     parts = [_open(width, height, _("Requests received and completed per service"))]
     for index, row in enumerate(shown):
         y = 4 + index * group_h
@@ -190,7 +190,7 @@ def ikm_chart(result: Ikm, *, width: int = WIDTH) -> str:
         x = left + (number - 0.5) * slot
         parts.append(_text(x, y_of(1) + 16, f"U{number}", anchor="middle",
                            bold=number == result.weakest))  # fmt: skip
-    parts.extend(_legend(left, height - 6, [(BAR, _("element")), (LATE, _("weakest element"))]))
+    parts.extend(_legend(left, height - 6, [(BAR, _("Element")), (LATE, _("Weakest element"))]))
     parts.append("</svg>")
     return "".join(parts)
 
@@ -202,7 +202,7 @@ def backlog_trend_chart(trend: Sequence[tuple[date, int]], *, width: int = WIDTH
         return ""
     left, top_pad, plot_h, bottom = 40, 12, 140, 26
     height = top_pad + plot_h + bottom
-    slot = (width - left - 10) / len(trend)
+    slot = min((width - left - 10) / len(trend), 24)  # a few days stay narrow columns
     top = max(total for _day, total in trend) or 1
     parts = [_open(width, height, _("Open requests at the end of each day"))]
     base = top_pad + plot_h
@@ -217,8 +217,12 @@ def backlog_trend_chart(trend: Sequence[tuple[date, int]], *, width: int = WIDTH
         x = left + index * slot + slot * 0.15
         parts.append(_bar(x, base - h, max(slot * 0.7, 0.5), h, BAR, f"{day:%d-%m-%Y}: {total}"))
     first, last = trend[0][0], trend[-1][0]
-    parts.append(_text(left, base + 16, f"{first:%d-%m}", size=10))
-    if last != first:
-        parts.append(_text(width - 10, base + 16, f"{last:%d-%m}", size=10, anchor="end"))
+    end = left + len(trend) * slot
+    if last == first or end - left >= 90:
+        parts.append(_text(left, base + 16, f"{first:%d-%m}", size=10))
+    else:  # too narrow for two labels
+        parts.append(_text(left, base + 16, f"{first:%d-%m} – {last:%d-%m}", size=10))
+    if last != first and end - left >= 90:
+        parts.append(_text(end, base + 16, f"{last:%d-%m}", size=10, anchor="end"))
     parts.append("</svg>")
     return "".join(parts)
