@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "layan.sop",
     "layan.cases",
     "layan.registry",
+    "layan.population",
     "layan.whatsapp",
     "layan.bot",
     "layan.api",

@@ -20,11 +20,19 @@ from layan.cases.models import Visit
 Check = Callable[..., tuple[str, str] | None]
 
 _CHECKS: dict[str, Check] = {}
+# Checks of apps above the engine that apply to any step they care about (the registry check).
+_GUARDS: dict[str, Check] = {}
 
 
 def register(work: str, check: Check) -> None:
     """Make ``check`` the judge of ``work`` (one of the SOP's document work kinds)."""
     _CHECKS[work] = check
+
+
+def register_guard(name: str, check: Check) -> None:
+    """Ask ``check`` too before any step goes forward (it answers None for steps it does not
+    care about); registering the same name again replaces it."""
+    _GUARDS[name] = check
 
 
 def missing(case, step) -> tuple[str, str] | None:
@@ -35,6 +43,10 @@ def missing(case, step) -> tuple[str, str] | None:
         return "visit_not_recorded", _(
             "Record the outreach visit first: the resident's data must be recorded."
         )
+    for guard in _GUARDS.values():
+        problem = guard(case, step)
+        if problem is not None:
+            return problem
     if not step.document:
         return None
     check = _CHECKS.get(step.document)

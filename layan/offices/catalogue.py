@@ -30,6 +30,8 @@ from layan.offices.models import (
     region_code_validator,
     validate_timezone,
 )
+from layan.offices.people import check_registry
+from layan.registry.dedup import RuleError, parse_rules
 
 PRESETS_DIR = Path(__file__).resolve().parent / "presets"
 _CODE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -203,8 +205,13 @@ def validate_catalogue(data: Any) -> list[str]:
                 f"{where}: requirement {rcode}", req.get("when"), questions
             )
         problems += check_fields(service.get("fields"), where)
+        problems += check_registry(service.get("registry"), service.get("fields"), where)
         for item in service.get("bring_on_pickup") or []:
             problems += _check_condition(f"{where}: bring_on_pickup", item.get("when"), questions)
+    try:
+        parse_rules(data.get("duplicates"))
+    except RuleError as exc:
+        problems.append(f"duplicates: {exc}")
     for channel in data.get("channels") or []:
         pid = str(channel.get("phone_number_id", ""))
         if not pid.isdigit():
@@ -231,6 +238,7 @@ def load_office(data: dict[str, Any]) -> Office:
             "head_nip": str(head.get("nip") or ""),
             "head_title": head.get("title") or "",
             "address": data.get("address") or "",
+            "duplicate_rules": data.get("duplicates") or {},
         },
     )
     for day in data.get("days_off") or []:
@@ -272,6 +280,7 @@ def load_services(office: Office, data: dict[str, Any]) -> list[Service]:
                 "questions": [_stored_question(q) for q in item.get("questions") or []],
                 "bring_on_pickup": list(item.get("bring_on_pickup") or []),
                 "fields": stored_fields(item.get("fields")),
+                "registry": dict(item.get("registry") or {}),
                 "is_complaint": bool(item.get("complaint", False)),
                 "position": position,
             },

@@ -54,6 +54,9 @@ class Office(models.Model):
         _("address"), max_length=240, blank=True, help_text=_("Printed in the letterhead.")
     )
     is_active = models.BooleanField(_("active"), default=True)
+    # The Data Ganda rules (the catalogue's ``duplicates:`` block; empty: the defaults of
+    # layan.registry.dedup).
+    duplicate_rules = models.JSONField(_("duplicate rules"), default=dict, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -173,6 +176,8 @@ class Service(models.Model):
     )
     forms = models.JSONField(_("form codes"), default=list, blank=True)
     questions = models.JSONField(_("questions"), default=list, blank=True)
+    # Whom a request names and what its completion changes in the registry (layan.offices.people).
+    registry = models.JSONField(_("registry links"), default=dict, blank=True)
     bring_on_pickup = models.JSONField(_("to bring on pickup"), default=list, blank=True)
     fields = models.JSONField(
         _("data-entry fields"),

@@ -60,6 +60,7 @@ _STEP_FIELDS = {
     "data_entry",
     "document",
     "visit",
+    "registry_check",
     "auto",
     "assisted_by",
     "applicant",
@@ -126,6 +127,11 @@ class Step:
     # The step's officer goes out to the resident ("jemput bola"): it goes forward only once a
     # visit is recorded as done.
     visit: bool = False
+    # The step's officer checks the request against the population registry ("pengecekan ...
+    # di SIAK", "kesesuaian dengan data SIAK"): the Data Ganda check runs on entering it, the
+    # registry's data is shown beside the request's, and it goes forward only once every
+    # blocking duplicate finding is decided.
+    registry_check: bool = False
     actions: tuple[Action, ...] = ()
     side: bool = False
 
@@ -455,6 +461,11 @@ def _step(
         out.add(key, "visit must be true or false, and only on a staff step")
         ok = False
 
+    registry_check = raw.get("registry_check", False)
+    if not isinstance(registry_check, bool) or (registry_check and kind != "staff"):
+        out.add(key, "registry_check must be true or false, and only on a staff step")
+        ok = False
+
     document = raw.get("document") or ""
     if document not in ("", *DOCUMENT_WORK) or (document and kind != "staff"):
         out.add(key, f"document must be one of {', '.join(DOCUMENT_WORK)}, on a staff step")
@@ -497,6 +508,7 @@ def _step(
         data_entry=data_entry,
         document=document,
         visit=visit,
+        registry_check=registry_check,
         actions=tuple(actions),
         side=side,
     )

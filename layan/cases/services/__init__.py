@@ -20,7 +20,7 @@ This package is the engine's public face; its modules:
 """
 
 from layan.cases.services.actions import MAX_NOTE, documents_received, perform_action
-from layan.cases.services.flagging import flag_case, sweep_overdue
+from layan.cases.services.flagging import flag_case, sweep_overdue, unflag_case
 from layan.cases.services.queues import claim, claim_next, release
 from layan.cases.services.stepwork import (
     MAX_REASON,
@@ -28,6 +28,7 @@ from layan.cases.services.stepwork import (
     check_requirement,
     record_access,
     record_consent,
+    record_registry_note,
     save_form_data,
 )
 from layan.cases.services.submission import channel_for, submit_case, submitter_kind_for
@@ -53,11 +54,13 @@ __all__ = [
     "claim_next",
     "documents_received",
     "flag_case",
+    "unflag_case",
     "lock_for_step",
     "lock_open",
     "perform_action",
     "record_access",
     "record_consent",
+    "record_registry_note",
     "record_step_work",
     "release",
     "record_visit",

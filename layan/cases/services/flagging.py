@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from layan.cases import flags
-from layan.cases.models import ACTIVE, Case, EventKind
+from layan.cases.models import ACTIVE, Case, CaseFlag, EventKind
 from layan.cases.services.transitions import Actor, Change, put_flag
 
 logger = logging.getLogger(__name__)
@@ -38,6 +38,26 @@ def flag_case(
         created = put_flag(change, flag, note)
         change.save(bump=False, fields=[])
     return created
+
+
+def unflag_case(case: Case | int, code: str, note: str, *, now: datetime | None = None) -> bool:
+    """Take a flag off a request (when what it pointed at is settled) and record it.
+
+    Locks the request; True when the flag was there."""
+    now = now or timezone.now()
+    flag = flags.get(code)
+    with transaction.atomic():
+        case = _locked(case.pk if isinstance(case, Case) else case)
+        deleted, _rows = CaseFlag.objects.filter(case=case, code=flag.code).delete()
+        if deleted:
+            change = Change(case, Actor.system(), now)
+            key = case.current_step.key if case.current_step_id else ""
+            change.append(
+                EventKind.FLAG, EventKind.FLAG, key, key, str(note)[:300],
+                {"flag": flag.code, "removed": True},
+            )  # fmt: skip
+            change.save(bump=False, fields=[])
+    return bool(deleted)
 
 
 def sweep_overdue(now: datetime | None = None) -> int:

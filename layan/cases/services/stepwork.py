@@ -222,6 +222,27 @@ def record_consent(
     return True
 
 
+def record_registry_note(
+    case: Case | str,
+    *,
+    actor: Actor,
+    action: str,
+    note: str,
+    data: Mapping[str, Any],
+    now: datetime | None = None,
+) -> None:
+    """Record in the request's history what was decided about it against the population
+    registry (a duplicate finding decided or resolved, a NIK issued, the registry changed at
+    completion). Locks the request; no new version (it changes nothing an officer acts on)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        case = lock(case)
+        key = case.current_step.key if case.current_step_id else ""
+        change = Change(case, actor, now)
+        change.append(action, EventKind.REGISTRY, key, key, str(note)[:300], dict(data))
+        change.save(bump=False, fields=[])
+
+
 def record_access(case: Case, *, user, kind: str, detail: str = "", ip: str | None = None) -> None:
     """Log that ``user`` opened the personal data of ``case`` (page, file or API)."""
     CaseAccess.objects.create(

@@ -1,0 +1,169 @@
+"""Reading requests against the registry: the findings to show, the request's data beside the
+registry's, a look-up that fills a data-entry form, and the engine's guard at a registry-check
+step."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from layan.cases.models import Case
+from layan.offices.fields import fields_of
+from layan.offices.people import spec_of
+from layan.population.models import DuplicateFinding
+from layan.population.services import holds, people_of, person_data
+from layan.registry.backend import FamilyData, PersonData
+from layan.registry.services import get_backend
+
+
+def undecided_findings(case: Case, step) -> tuple[str, str] | None:
+    """The engine's guard: a registry-check step goes forward only once no blocking finding is
+    undecided."""
+    if not getattr(step, "registry_check", False):
+        return None
+    if case.findings.filter(state__in=DuplicateFinding.UNDECIDED, level="block").exists():
+        return "data_ganda_undecided", _(
+            "Decide the Data Ganda findings first: not a duplicate (with the reason), or to the "
+            "database administrator."
+        )
+    return None
+
+
+def findings_for(case: Case, *, include_cleared: bool = False) -> list[DuplicateFinding]:
+    rows = case.findings.select_related("decided_by").order_by("state", "level", "-score", "pk")
+    if not include_cleared:
+        rows = rows.exclude(state=DuplicateFinding.State.CLEARED)
+    return list(rows)
+
+
+# What the comparison shows, in this order, with the label officers read.
+COMPARED = (
+    ("nik", "NIK"), ("name", _("Name")), ("sex", _("Sex")), ("birth_place", _("Place of birth")),
+    ("birth_date", _("Date of birth")), ("religion", _("Religion")),
+    ("marital_status", _("Marital status")), ("relation", _("Relation in the family")),
+    ("father_name", _("Father's name")), ("mother_name", _("Mother's name")),
+    ("kk_number", _("KK number")), ("address", _("Address")), ("village", _("Desa/kelurahan")),
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ComparedRow:
+    label: str
+    stated: str
+    registry: str
+
+    @property
+    def differs(self) -> bool:
+        return (
+            bool(self.stated) and bool(self.registry) and _same(self.stated) != _same(self.registry)
+        )
+
+
+def _same(value: str) -> str:
+    return " ".join(str(value).lower().split())
+
+
+def _text(value: Any) -> str:
+    if value in (None, ""):
+        return ""
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """One person of the request beside their registry record (None: not in the registry)."""
+
+    key: str
+    role: str
+    name: str
+    record: PersonData | None
+    rows: tuple[ComparedRow, ...]
+
+    @property
+    def differences(self) -> int:
+        return sum(row.differs for row in self.rows)
+
+
+def comparison(case: Case, *, now=None) -> list[Comparison]:
+    """Each person the request names, field by field beside the registry's record of their NIK
+    (the "kesesuaian dengan data SIAK" check); another regency's record is left out."""
+    backend = get_backend()
+    today = timezone.localdate(now or timezone.now(), timezone=case.office.tz)
+    compared = []
+    for stated in people_of(case):
+        stated_data = person_data(stated, today)
+        record = backend.by_nik(stated_data.nik) if stated_data.nik else None
+        if record is not None and not holds(case.office, record.region):
+            record = None
+        rows = tuple(
+            ComparedRow(
+                str(label),
+                _text(getattr(stated_data, name, "")),
+                _text(getattr(record, name, "")) if record else "",
+            )
+            for name, label in COMPARED
+        )
+        compared.append(Comparison(stated.key, stated.role, stated_data.name, record, rows))
+    return compared
+
+
+# --------------------------------------------------------------------------- look-up and pre-fill
+
+
+def _form_values(mapping, person: PersonData) -> dict[str, str]:
+    values = {}
+    for attribute, code in mapping.items():
+        if attribute == "rt_rw":
+            value = f"{person.rt}/{person.rw}" if person.rt or person.rw else ""
+        elif attribute == "district":
+            value = ""
+        else:
+            value = _text(getattr(person, attribute, ""))
+        if value:
+            values[code] = value
+    return values
+
+
+def prefill(case: Case, *, nik: str = "", kk: str = "") -> dict[str, Any]:
+    """The data-entry values the registry has for a NIK or a KK number, keyed by the service's
+    field codes (a KK fills its members' table), for the form to fill in; empty when the
+    registry does not know them or holds them for another regency."""
+    spec = spec_of(case.service.registry)
+    backend = get_backend()
+    office = case.office
+    values: dict[str, Any] = {}
+    family: FamilyData | None = None
+    if kk:
+        family = backend.by_kk(kk)
+        if family is not None and not holds(office, family.region):
+            family = None
+    person = backend.by_nik(nik) if nik else None
+    if person is not None and not holds(office, person.region):
+        person = None
+    if family is None and person is not None and person.kk_number:
+        family = backend.by_kk(person.kk_number)
+    if family is not None:
+        for attribute, code in spec.family.items():
+            if attribute == "kk_number":
+                values[code] = family.kk_number
+            elif attribute == "head_nik":
+                values[code] = family.head_nik
+            elif attribute == "rt_rw":
+                values[code] = f"{family.rt}/{family.rw}" if family.rt or family.rw else ""
+            elif attribute in ("address", "village"):
+                values[code] = getattr(family, attribute)
+        for people in spec.people:
+            if people.table:
+                values[people.table] = [
+                    _form_values(people.fields, member) for member in family.members
+                ]
+    if person is not None:
+        for people in spec.people:
+            if not people.table and people.role in ("applicant", "deceased", "child"):
+                values.update(_form_values(people.fields, person))
+                break
+    known = {spec_.code for spec_ in fields_of(case.service)}
+    return {code: value for code, value in values.items() if code in known and value != ""}
