@@ -75,7 +75,7 @@ def tables(
                    for g in report.officers]),
         ]  # fmt: skip
     if kind == "complaints":
-        report = selectors.complaints_report(office, period)
+        report = selectors.complaints_report(office, period, limit=None)  # every complaint
         header = [_("Code"), _("Received"), _("Category"), _("Status"), _("escalated"),
                   _("Minutes"), _("Answer")]  # fmt: skip
         return [Table(_("Complaints"), header, [

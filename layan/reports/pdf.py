@@ -74,7 +74,7 @@ def report_html(
     now = now or timezone.now()
     with translation.override(LANGUAGE):
         context = _common(office, period, now)
-        context.update(sections.context(kind, office, period, service, now))
+        context.update(sections.context(kind, office, period, service, now, every_line=True))
         name = ""
         if service:
             name = office.services.filter(code=service).values_list("name", flat=True).first()

@@ -121,10 +121,12 @@ def has_complaints(office: Office) -> bool:
 
 
 def context(
-    kind: str, office: Office, period: selectors.Period, service: str, now: datetime
-) -> dict:
+    kind: str, office: Office, period: selectors.Period, service: str, now: datetime,
+    *, every_line: bool = False,
+) -> dict:  # fmt: skip
     """The template context of report ``kind``: its figures and charts, under the names the
-    section templates (``reports/pdf/_<kind>.html`` and the console page) read."""
+    section templates (``reports/pdf/_<kind>.html`` and the console page) read. The complaints
+    list the latest of them, or with ``every_line`` all (the complaints report's PDF)."""
     if kind == "rekap":
         rekap = selectors.rekap(office, period, service=service)
         return {
@@ -142,7 +144,10 @@ def context(
     if kind == "complaints":
         if not has_complaints(office):
             return {"complaints": None, "complaints_chart": ""}
-        complaints = selectors.complaints_report(office, period)
+        if every_line:
+            complaints = selectors.complaints_report(office, period, limit=None)
+        else:
+            complaints = selectors.complaints_report(office, period)
         return {
             "complaints": complaints,
             "complaints_chart": charts.complaints_chart(complaints.by_category),
