@@ -7,6 +7,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from layan.cases.models import AppendOnlyQuerySet
+
 
 class DuplicateFinding(models.Model):
     """One registry record a duplicate rule matched for a person the request names (or, with no
@@ -64,3 +66,37 @@ class DuplicateFinding(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.person_key} {self.rule}"
+
+
+class RegistryAccess(models.Model):
+    """Who looked at the population registry, when and for what (the office administrator's
+    access log beside the requests'): a look-up by NIK, KK or name, a resident's page. The NIK
+    looked up is kept masked. Never changed."""
+
+    class Kind(models.TextChoices):
+        LOOKUP = "lookup", _("look-up")
+        RESIDENT = "resident", _("resident page")
+        PREFILL = "prefill", _("form filled from the registry")
+        API = "api", _("API look-up")
+
+    office = models.ForeignKey("offices.Office", models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    at = models.DateTimeField()
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
+    query = models.CharField(_("looked up"), max_length=200, blank=True)
+    found = models.PositiveIntegerField(_("records shown"), default=0)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("registry access")
+        verbose_name_plural = _("registry access log")
+        ordering = ["-at"]
+        indexes = [
+            models.Index(fields=["office", "-at"], name="registry_access_office_idx"),
+            models.Index(fields=["user", "-at"], name="registry_access_user_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.kind} {self.at:%Y-%m-%d %H:%M}"

@@ -53,7 +53,7 @@ from layan.offices.people import (
     stated_family,
     stated_people,
 )
-from layan.population.models import DuplicateFinding
+from layan.population.models import DuplicateFinding, RegistryAccess
 from layan.registry.backend import FamilyData, LocalRegistry, PersonData, RegistryBackend
 from layan.registry.dedup import Match, Person, Record
 from layan.registry.folding import fold_name
@@ -583,3 +583,98 @@ def apply_completion(case: Case, *, by=None, now: datetime | None = None) -> str
     return _("Resident %(name)s registered with NIK %(nik)s.") % {
         "name": person.name, "nik": person.nik,
     }  # fmt: skip
+
+
+# --------------------------------------------------------------------------- looking it up
+
+
+def lookup_roles(office: Office) -> set[str]:
+    """The roles of ``office`` that may look the registry up: the officers of its data-entry and
+    registry-check steps (in its SOPs' current versions), its supervisors, administrators and
+    database administrators."""
+    roles = set(DECIDERS)
+    for service in office.services.select_related("sop"):
+        version = service.sop.current_version if service.sop_id else None
+        if version is None:
+            continue
+        definition = version.parsed
+        for step in definition.all_steps:
+            if step.data_entry or step.registry_check:
+                acting = definition.acting_role(step)
+                if acting:
+                    roles.add(acting)
+    return roles
+
+
+def check_lookup(office: Office, user) -> None:
+    """Raise :class:`Forbidden` unless ``user`` may look ``office``'s registry up."""
+    if not user_role_codes(user, office) & lookup_roles(office):
+        raise Forbidden(
+            _("Only the officers who enter or check data look the population registry up."),
+            "role_required",
+        )
+
+
+def log_access(office: Office, user, kind: str, query: str, found: int, ip=None) -> None:
+    RegistryAccess.objects.create(
+        office=office, user=user, at=timezone.now(), kind=kind, query=query[:200],
+        found=found, ip_address=ip or None,
+    )  # fmt: skip
+
+
+def _masked_query(nik: str = "", kk: str = "", name: str = "", birth_date=None) -> str:
+    parts = []
+    if nik:
+        parts.append(f"NIK {mask_nik(nik)}")
+    if kk:
+        parts.append(f"KK {mask_nik(kk)}")
+    if name:
+        parts.append(name)
+    if birth_date:
+        parts.append(str(birth_date))
+    return " · ".join(parts)
+
+
+def shown(office: Office, person: PersonData) -> dict[str, Any]:
+    """A registry record as an officer of ``office`` sees it in a look-up: all of it when the
+    office holds it, otherwise the masked NIK, name, birth date and region only."""
+    data = person.as_dict()
+    if holds(office, person.region):
+        return {**data, "ours": True}
+    return {
+        "nik": mask_nik(person.nik), "name": person.name, "birth_date": data["birth_date"],
+        "status": person.status, "region": person.region, "ours": False,
+    }  # fmt: skip
+
+
+def look_up(
+    office: Office, user, *, nik: str = "", kk: str = "", name: str = "",
+    birth_date: date | None = None, kind: str = "lookup", ip=None,
+) -> dict[str, Any]:  # fmt: skip
+    """Look the registry up for an officer of ``office`` by NIK, KK number or name and birth
+    date: ``{"person": …, "family": …, "results": [...]}``. Checks the role, logs the look-up
+    (the NIK masked); another regency's records come masked, their families not at all."""
+    check_lookup(office, user)
+    nik, kk = clean_nik(nik), clean_nik(kk)
+    if not (nik or kk or (name and birth_date)):
+        raise Invalid(_("Give a NIK, a KK number, or a name with a birth date."), "lookup_empty")
+    backend = get_backend()
+    answer: dict[str, Any] = {"person": None, "family": None, "results": []}
+    if nik:
+        person = backend.by_nik(nik)
+        answer["person"] = shown(office, person) if person else None
+    if kk:
+        family = backend.by_kk(kk)
+        if family is not None and holds(office, family.region):
+            answer["family"] = {
+                "kk_number": family.kk_number, "head_nik": family.head_nik,
+                "address": family.address, "rt": family.rt, "rw": family.rw,
+                "village": family.village, "region": family.region,
+                "members": [shown(office, m) for m in family.members],
+            }  # fmt: skip
+    if name and birth_date:
+        answer["results"] = [shown(office, p) for p in backend.search(name, birth_date)]
+    found = (answer["person"] is not None) + len((answer["family"] or {}).get("members", []))
+    found += len(answer["results"])
+    log_access(office, user, kind, _masked_query(nik, kk, name, birth_date), found, ip)
+    return answer

@@ -189,3 +189,28 @@ def test_a_finding_no_longer_found_is_cleared_when_the_data_changes(registered_t
     DuplicateFinding.objects.filter(pk=first.pk).update(record_ref="999999")  # a record since gone
     services.check_case(case, now=NOW)
     assert case.findings.filter(record_ref="999999", state="cleared").exists()
+
+
+def test_a_look_up_needs_the_role_is_logged_masked_and_shows_another_regency_masked(
+    registered_twice,
+):
+    from layan.population.models import RegistryAccess
+
+    office = Office.objects.get(code="solok")
+    register("1808010101200001", budi("1808011708900003"), region="18.08")
+    answer = services.look_up(office, user("solok.operator_marawa"), nik=BUDI_A)
+    assert answer["person"]["name"] == "Budi Santoso" and answer["person"]["ours"]
+    assert answer["person"]["mother_name"] == "Siti Aminah"
+    elsewhere = services.look_up(office, user("solok.operator_marawa"), nik="1808011708900003")
+    assert not elsewhere["person"]["ours"] and "mother_name" not in elsewhere["person"]
+    assert "•" in elsewhere["person"]["nik"]
+    family = services.look_up(office, user("solok.admin_database"), kk="1302010101200001")
+    assert [m["nik"] for m in family["family"]["members"]] == [BUDI_A]
+    assert services.look_up(office, user("solok.operator_marawa"),
+                            kk="1808010101200001")["family"] is None  # fmt: skip
+    log = list(RegistryAccess.objects.filter(office=office).values_list("query", flat=True))
+    assert log and all(BUDI_A not in q for q in log) and any("1302••••" in q for q in log)
+    with pytest.raises(Forbidden):
+        services.look_up(office, user("solok.petugas_distribusi"), nik=BUDI_A)
+    with pytest.raises(Forbidden):  # another office's officer has no role here
+        services.look_up(office, user("waykanan.operator_siak"), nik=BUDI_A)
