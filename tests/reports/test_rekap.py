@@ -26,7 +26,7 @@ OTHER_DISTRICT_NIK = "1808025203900002"  # 18.08.02
 def history(seeded):
     Region.objects.bulk_create([
         Region(code="18.08.01", name="Blambangan Umpu", level=3),
-        Region(code="18.08.02", name="Baradatu", level=3),
+        Region(code="18.08.02", name="Kasui", level=3),
     ])  # fmt: skip
     user = officer("waykanan")
     kia = Service.objects.get(office__code="waykanan", code="kia-baru")
@@ -86,7 +86,7 @@ def test_requests_are_counted_by_channel_submitter_kecamatan_and_desa(history):
     }  # new_case submits as staff on the applicant's behalf
     districts = {code: (name, n) for code, name, n in report.by_district}
     assert districts["18.08.01"] == ("Blambangan Umpu", 1)
-    assert districts["18.08.02"] == ("Baradatu", 1)
+    assert districts["18.08.02"] == ("Kasui", 1)
     assert districts["63.11.01"] == ("", 1)  # a NIK of a region the table does not hold
     # the desa typed at the data-entry step of the two requests that had one
     assert report.by_village == [("Contoh Desa/Kelurahan", 2)]
