@@ -24,4 +24,6 @@ if settings.LAYAN_STANDIN:
         path("graph/", include("layan.standin.urls")),
         path("dev/phone/", include("layan.standin.phone_urls")),
         path("bsre/api/v2/sign/pdf", standin_bsre.sign_pdf, name="standin-bsre-sign"),
+        # the registry bridge stand-in (LAYAN_REGISTRY=<site>/registry)
+        path("registry/", include("layan.standin.registry_urls")),
     ]
