@@ -12,10 +12,21 @@ from django.utils.translation import gettext as _
 
 from layan.cases.models import Case
 from layan.offices.fields import fields_of
+from layan.offices.models import Office
 from layan.offices.people import spec_of
-from layan.population.models import DuplicateFinding
-from layan.population.services import holds, people_of, person_data
+from layan.population.models import DuplicateFinding, RegistryAccess
+from layan.population.services import (
+    check_lookup,
+    holds,
+    log_access,
+    look_up,
+    people_of,
+    person_data,
+    regency_q,
+)
 from layan.registry.backend import FamilyData, PersonData
+from layan.registry.models import Region, SuspectedDuplicate
+from layan.registry.nik import clean_nik, mask_nik
 from layan.registry.services import get_backend
 
 
@@ -167,3 +178,58 @@ def prefill(case: Case, *, nik: str = "", kk: str = "") -> dict[str, Any]:
                 break
     known = {spec_.code for spec_ in fields_of(case.service)}
     return {code: value for code, value in values.items() if code in known and value != ""}
+
+
+# --------------------------------------------------------------------------- for an officer
+
+
+def checked_comparison(case: Case, user, *, kind: str = "lookup", ip=None, now=None):
+    """:func:`comparison` for an officer who may look the registry up (the role checked, the
+    look-up in the access log with the NIKs masked)."""
+    check_lookup(case.office, user)
+    compared = comparison(case, now=now)
+    niks = [row.stated for c in compared for row in c.rows[:1] if row.stated]
+    query = " · ".join([case.code, *(f"NIK {mask_nik(n)}" for n in niks)])
+    log_access(case.office, user, kind, query, sum(c.record is not None for c in compared), ip)
+    return compared
+
+
+def prefill_match(case: Case) -> dict[str, str]:
+    """Per table of the data-entry form that lists people, the column holding their NIK (how
+    the registry's rows are matched to the form's)."""
+    spec = spec_of(case.service.registry)
+    return {p.table: p.fields.get("nik", "") for p in spec.people if p.table}
+
+
+def checked_prefill(
+    case: Case, user, *, nik: str = "", kk: str = "", kind: str = "prefill", ip=None
+) -> dict[str, Any]:
+    """:func:`prefill` for an officer: the look-up goes through
+    :func:`~layan.population.services.look_up` (the role, the numbers, the access log)."""
+    look_up(case.office, user, nik=nik, kk=kk, kind=kind, ip=ip)
+    return prefill(case, nik=clean_nik(nik), kk=clean_nik(kk))
+
+
+def suspected_for(office: Office):
+    """The nightly scan's open pairs that concern ``office``'s regency, strongest first."""
+    return (
+        SuspectedDuplicate.objects.filter(regency_q(office), state=SuspectedDuplicate.State.OPEN)
+        .select_related("first", "second")
+        .order_by("level", "-score", "pk")
+    )
+
+
+def registry_log(office: Office, *, username: str = ""):
+    """The office's registry look-ups, newest first (the access log beside the requests')."""
+    rows = RegistryAccess.objects.filter(office=office).select_related("user")
+    if username:
+        rows = rows.filter(user__username__iexact=username.strip())
+    return rows.order_by("-at", "-pk")
+
+
+def region_names(codes) -> dict[str, str]:
+    """The names of regions by code, from the region table (a code not in it: no name)."""
+    codes = {c for c in codes if c}
+    if not codes:
+        return {}
+    return dict(Region.objects.filter(code__in=codes).values_list("code", "name"))

@@ -22,10 +22,12 @@ registry changes, an entry in the registry's own history.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -54,10 +56,16 @@ from layan.offices.people import (
     stated_people,
 )
 from layan.population.models import DuplicateFinding, RegistryAccess
-from layan.registry.backend import FamilyData, LocalRegistry, PersonData, RegistryBackend
+from layan.registry.backend import (
+    FamilyData,
+    LocalRegistry,
+    PersonData,
+    RegistryBackend,
+    person_of,
+)
 from layan.registry.dedup import Match, Person, Record
 from layan.registry.folding import fold_name
-from layan.registry.models import Region
+from layan.registry.models import Region, RegistryChange, Resident, SuspectedDuplicate
 from layan.registry.nik import NikError, clean_nik, mask_nik, parse_nik
 from layan.registry.services import find_duplicates, get_backend, rules_of
 
@@ -313,6 +321,28 @@ def _can_decide(user, case: Case) -> bool:
     return acting in roles
 
 
+def can_decide(user, case: Case) -> bool:
+    """Whether ``user`` may mark a finding of ``case`` "bukan duplikat": the officer of its
+    current step, a supervisor, the office administrator or the database administrator."""
+    return _can_decide(user, case)
+
+
+def can_resolve(user, office: Office) -> bool:
+    """Whether ``user`` resolves duplicate records for ``office`` (office administrator,
+    database administrator)."""
+    return bool(user_role_codes(user, office) & set(RESOLVERS))
+
+
+def _new_nik(how: str, new_nik: str) -> str:
+    """The corrected NIK of a ``correct_nik`` resolution, checked before anything is locked."""
+    if how != "correct_nik":
+        return ""
+    try:
+        return parse_nik(new_nik).value
+    except NikError as exc:
+        raise Invalid(exc.message, exc.code, field="new_nik") from exc
+
+
 def decide_not_duplicate(
     office: Office, finding_id: int, *, user, reason: str, now: datetime | None = None
 ) -> DuplicateFinding:
@@ -378,6 +408,9 @@ def resolve_finding(
     if how not in HOW:
         raise Invalid(_("Choose how to resolve it: merge, inactivate or correct the NIK."),
                       "how_invalid", field="how")  # fmt: skip
+    if how == "merge" and keep not in ("registry", "request"):
+        raise Invalid(_("Choose which record to keep."), "keep_invalid", field="keep")
+    new_nik = _new_nik(how, new_nik)
     with transaction.atomic():
         finding = _finding(finding_id, office)
         case = lock_open(finding.case, None)
@@ -635,6 +668,16 @@ def _masked_query(nik: str = "", kk: str = "", name: str = "", birth_date=None) 
     return " · ".join(parts)
 
 
+def _number(value: str, field: str) -> str:
+    """A NIK or KK number typed for a look-up: 16 digits once spaces, dots and dashes are gone
+    ("" when nothing was typed)."""
+    number = clean_nik(value)
+    if number and not (len(number) == 16 and number.isascii() and number.isdigit()):
+        message = _("A NIK has 16 digits.") if field == "nik" else _("A KK number has 16 digits.")
+        raise Invalid(message, f"{field}_invalid", field=field)
+    return number
+
+
 def shown(office: Office, person: PersonData) -> dict[str, Any]:
     """A registry record as an officer of ``office`` sees it in a look-up: all of it when the
     office holds it, otherwise the masked NIK, name, birth date and region only."""
@@ -655,9 +698,11 @@ def look_up(
     date: ``{"person": …, "family": …, "results": [...]}``. Checks the role, logs the look-up
     (the NIK masked); another regency's records come masked, their families not at all."""
     check_lookup(office, user)
-    nik, kk = clean_nik(nik), clean_nik(kk)
+    nik, kk = _number(nik, "nik"), _number(kk, "kk")
+    name = " ".join("".join(ch for ch in name or "" if ch.isprintable()).split())[:120]
     if not (nik or kk or (name and birth_date)):
-        raise Invalid(_("Give a NIK, a KK number, or a name with a birth date."), "lookup_empty")
+        raise Invalid(_("Give a NIK, a KK number, or a name with a birth date."), "lookup_empty",
+                      field="nik")  # fmt: skip
     backend = get_backend()
     answer: dict[str, Any] = {"person": None, "family": None, "results": []}
     if nik:
@@ -678,3 +723,185 @@ def look_up(
     found += len(answer["results"])
     log_access(office, user, kind, _masked_query(nik, kk, name, birth_date), found, ip)
     return answer
+
+
+# --------------------------------------------------------------------------- the registry pages
+
+
+@dataclass(frozen=True)
+class ResidentPage:
+    """A resident the office holds, with their family and the registry's history of both."""
+
+    person: PersonData
+    family: FamilyData | None
+    changes: list[RegistryChange]
+    merged_into: str  # the NIK of the record this one is a duplicate of ("" none)
+
+
+def resident_page(office: Office, user, resident_id: int, *, ip=None) -> ResidentPage:
+    """A resident's record and history for an officer of ``office`` who may look the registry
+    up; only a record the office holds (another regency's is not found). Logged."""
+    check_lookup(office, user)
+    resident = (
+        Resident.objects.select_related("family", "merged_into").filter(pk=resident_id).first()
+    )
+    if resident is None or not holds(office, resident.region):
+        raise NotFound(_("No such resident in this office's registry."), "resident_unknown")
+    where = Q(resident=resident)
+    if resident.family_id:
+        where |= Q(family_id=resident.family_id)
+    changes = list(
+        RegistryChange.objects.filter(where).select_related("by", "resident").order_by("-at", "-pk")
+    )
+    family = None
+    if resident.family_id and resident.family.active:
+        family = get_backend().by_kk(resident.family.kk_number)
+    log_access(office, user, RegistryAccess.Kind.RESIDENT, f"NIK {mask_nik(resident.nik)}", 1, ip)
+    return ResidentPage(
+        person=person_of(resident), family=family, changes=changes,
+        merged_into=resident.merged_into.nik if resident.merged_into_id else "",
+    )  # fmt: skip
+
+
+# --------------------------------------------------------------------------- suspected pairs
+
+
+def regency_q(office: Office) -> Q:
+    """The nightly scan's pairs that concern ``office``: either record held by its regency (or,
+    for an office of a whole province, by one of its regencies)."""
+    own = office.region_code
+    prefix = own if "." in own else own + "."
+    return Q(regions__startswith=prefix) | Q(regions__contains=" " + prefix)
+
+
+def check_suspects(office: Office, user) -> None:
+    """Raise :class:`Forbidden` unless ``user`` decides duplicates for ``office``."""
+    if not user_role_codes(user, office) & set(DECIDERS):
+        raise Forbidden(
+            _("Only supervisors and the administrators review suspected duplicates."),
+            "role_required",
+        )
+
+
+def _pair(office: Office, pair_id: int, *, lock: bool = False) -> SuspectedDuplicate:
+    rows = SuspectedDuplicate.objects.filter(regency_q(office), pk=pair_id)
+    if lock:
+        rows = rows.select_for_update()
+    pair = rows.select_related("first", "second").first()
+    if pair is None:
+        raise NotFound(_("No such suspected duplicate."), "pair_unknown")
+    return pair
+
+
+@dataclass(frozen=True)
+class PairView:
+    pair: SuspectedDuplicate
+    first: dict[str, Any]  # each record as :func:`shown` lets the office see it
+    second: dict[str, Any]
+
+
+def suspected_pair(office: Office, user, pair_id: int, *, ip=None) -> PairView:
+    """One pair of the nightly scan side by side for a reviewer of ``office`` (another
+    regency's record masked). Logged."""
+    check_suspects(office, user)
+    pair = _pair(office, pair_id)
+    first, second = person_of(pair.first), person_of(pair.second)
+    log_access(
+        office, user, RegistryAccess.Kind.RESIDENT,
+        f"NIK {mask_nik(first.nik)} · NIK {mask_nik(second.nik)}", 2, ip,
+    )  # fmt: skip
+    return PairView(pair, shown(office, first), shown(office, second))
+
+
+def decide_pair_not_duplicate(
+    office: Office, pair_id: int, *, user, reason: str, now: datetime | None = None
+) -> SuspectedDuplicate:
+    """Mark a suspected pair "bukan duplikat" (the check and the scan ignore it from then on):
+    a supervisor, the office administrator or the database administrator of a regency holding
+    either record. Locks the pair."""
+    now = now or timezone.now()
+    reason = _reason(reason)
+    with transaction.atomic():
+        pair = _pair(office, pair_id, lock=True)
+        check_suspects(office, user)
+        if pair.state != SuspectedDuplicate.State.OPEN:
+            raise Conflict(_("This pair is already decided."), "pair_decided")
+        backend = get_backend()
+        if not isinstance(backend, LocalRegistry):
+            raise Conflict(
+                _("Records of the connected registry are resolved in SIAK itself."),
+                "resolve_in_siak",
+            )
+        backend.mark_not_duplicate(pair.first_id, pair.second_id, reason=reason, by=user, now=now)
+        pair.refresh_from_db()
+    return pair
+
+
+PAIR_SIDES = ("first", "second")
+
+
+def resolve_pair(
+    office: Office,
+    pair_id: int,
+    *,
+    user,
+    how: str,
+    reason: str,
+    keep: str = "first",
+    record: str = "second",
+    new_nik: str = "",
+    now: datetime | None = None,
+) -> SuspectedDuplicate:
+    """The database administrator resolves a suspected pair, like a finding: ``merge`` keeps
+    ``keep`` (first or second) and makes the other inactive, pointing to it; ``inactivate``
+    makes ``record`` inactive; ``correct_nik`` gives ``record`` the NIK ``new_nik``. The record
+    changed must be held by the office's regency. Locks the pair and the records; each change
+    is in the registry's history."""
+    now = now or timezone.now()
+    reason = _reason(reason)
+    if how not in HOW:
+        raise Invalid(_("Choose how to resolve it: merge, inactivate or correct the NIK."),
+                      "how_invalid", field="how")  # fmt: skip
+    if how == "merge" and keep not in PAIR_SIDES:
+        raise Invalid(_("Choose which record to keep."), "keep_invalid", field="keep")
+    if how != "merge" and record not in PAIR_SIDES:
+        raise Invalid(_("Choose the record to change."), "record_invalid", field="record")
+    new_nik = _new_nik(how, new_nik)
+    with transaction.atomic():
+        pair = _pair(office, pair_id, lock=True)
+        if not can_resolve(user, office):
+            raise Forbidden(
+                _("Only the database administrator resolves duplicate records."), "role_required"
+            )
+        if pair.state != SuspectedDuplicate.State.OPEN:
+            raise Conflict(_("This pair is already decided."), "pair_decided")
+        backend = get_backend()
+        if not isinstance(backend, LocalRegistry):
+            raise Conflict(
+                _("Records of the connected registry are resolved in SIAK itself."),
+                "resolve_in_siak",
+            )
+        if how == "merge":
+            kept, changed = (
+                (pair.first, pair.second) if keep == "first" else (pair.second, pair.first)
+            )
+        else:
+            kept, changed = None, pair.first if record == "first" else pair.second
+        if not holds(office, changed.region):
+            region = Region.objects.filter(code=changed.region).values_list("name", flat=True)
+            raise Forbidden(
+                _("This record is held by another regency (%(region)s); it resolves it.")
+                % {"region": region.first() or changed.region},
+                "record_elsewhere",
+            )
+        if how == "merge":
+            backend.merge(kept.pk, changed.pk, reason=reason, by=user, now=now)
+        elif how == "inactivate":
+            backend.inactivate(changed.pk, reason=reason, by=user, now=now)
+        else:
+            backend.correct_nik(changed.pk, new_nik, reason=reason, by=user, now=now)
+            SuspectedDuplicate.objects.filter(pk=pair.pk).update(
+                state=SuspectedDuplicate.State.RESOLVED
+            )
+        pair.refresh_from_db()
+    return pair
