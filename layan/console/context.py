@@ -18,6 +18,10 @@ SECTIONS = {
     "new": "new",
     "my_day": "my_day",
     "visits": "visits",
+    "registry": "registry",
+    "registry_resident": "registry",
+    "registry_suspects": "registry",
+    "registry_pair": "registry",
 }
 
 

@@ -9,12 +9,13 @@ user hold that role in this office.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import wraps
+from functools import cached_property, wraps
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
+from layan.console.registry_panel import office_lookup_roles
 from layan.offices.models import Office, Role, StaffRole
 from layan.reports.services import reads_reports
 
@@ -44,6 +45,11 @@ class Desk:
     @property
     def reads_reports(self) -> bool:
         return reads_reports(self.role_codes)
+
+    @cached_property
+    def looks_up(self) -> bool:
+        """Whether the officer may look the population registry up (the registry pages)."""
+        return bool(self.role_codes & office_lookup_roles(self.office))
 
     @property
     def work_roles(self) -> list[Role]:

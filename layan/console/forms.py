@@ -48,10 +48,21 @@ class Input:
     value: Any
     error: str = ""
     cells: list[list[Input]] = field(default_factory=list)  # table rows
+    registry: str | None = None  # the registry's value after a look-up (None: not looked up)
 
     @property
     def input_type(self) -> str:
         return INPUT_TYPES.get(self.spec.kind, "text")
+
+    @property
+    def registry_label(self) -> str:
+        return self.spec.choice_label(self.registry) if self.registry is not None else ""
+
+    @property
+    def differs_from_registry(self) -> bool:
+        """Both the form and the registry have a value, and they are not the same."""
+        value = "" if self.value is None else str(self.value)
+        return bool(self.registry) and bool(value) and _same(value) != _same(self.registry)
 
     @property
     def row_count(self) -> int:
@@ -92,3 +103,91 @@ def inputs(
                 )
         out.append(item)
     return out
+
+
+# --------------------------------------------------------------------------- from the registry
+
+
+def _same(value: Any) -> str:
+    return " ".join(str(value).casefold().split())
+
+
+def _choice(spec: Field, value: Any) -> str:
+    """A registry value as the field's own value: a choice matched by its value or its label."""
+    text = "" if value is None else str(value)
+    if spec.kind != "choice":
+        return text
+    for choice, label in spec.choices:
+        if _same(choice) == _same(text) or _same(label) == _same(text):
+            return choice
+    return text
+
+
+def _row_for(rows: list[dict], found: Mapping[str, Any], match: str, used: set[int]) -> int:
+    """Which form row a registry row goes into: the row with its NIK, else the first unused
+    empty row, else a new one (-1)."""
+    nik = _same(found.get(match, "")) if match else ""
+    if nik:
+        for index, row in enumerate(rows):
+            if index not in used and _same(row.get(match, "")) == nik:
+                return index
+    for index, row in enumerate(rows):
+        if index not in used and not any(str(v or "").strip() for v in row.values()):
+            return index
+    return -1
+
+
+def filled_from_registry(
+    specs: list[Field], stored: Mapping[str, Any], found: Mapping[str, Any], match: Mapping
+) -> list[Input]:
+    """The data-entry inputs after a registry look-up (the form's fallback without JavaScript;
+    ``registry.js`` does the same in the browser): an empty field takes the registry's value, a
+    typed one is kept; each input knows the registry's value, so a field that differs from it is
+    marked. Table rows are matched by their NIK column (``match``: table code -> column)."""
+    values: dict[str, Any] = {}
+    registry: dict[str, Any] = {}
+    for spec in specs:
+        if spec.code not in found:
+            values[spec.code] = stored.get(spec.code)
+            continue
+        if spec.kind == "table":
+            rows = [dict(r) for r in stored.get(spec.code) or [] if isinstance(r, Mapping)]
+            marks: dict[int, dict[str, str]] = {}
+            used: set[int] = set()
+            columns = {c.code: c for c in spec.columns}
+            for registry_row in found[spec.code]:
+                index = _row_for(rows, registry_row, match.get(spec.code, ""), used)
+                if index < 0:
+                    if len(rows) >= min(spec.max_rows, MAX_ROWS):
+                        break
+                    rows.append({})
+                    index = len(rows) - 1
+                used.add(index)
+                row = rows[index]
+                for code, value in registry_row.items():
+                    if code not in columns:
+                        continue
+                    value = _choice(columns[code], value)
+                    if not str(row.get(code) or "").strip():
+                        row[code] = value
+                    marks.setdefault(index, {})[code] = value
+            values[spec.code] = rows
+            registry[spec.code] = marks
+        else:
+            value = _choice(spec, found[spec.code])
+            current = stored.get(spec.code)
+            values[spec.code] = value if current in (None, "") else current
+            registry[spec.code] = value
+    items = inputs(specs, values)
+    for item in items:
+        marks = registry.get(item.spec.code)
+        if marks is None:
+            continue
+        if item.spec.kind != "table":
+            item.registry = marks
+            continue
+        for index, cells in enumerate(item.cells):
+            for cell in cells:
+                if cell.spec.code in marks.get(index, {}):
+                    cell.registry = marks[index][cell.spec.code]
+    return items

@@ -22,7 +22,7 @@ from layan.bot import services as bot_services
 from layan.cases import selectors as case_selectors
 from layan.cases import services as engine
 from layan.cases.models import Attachment, CaseAccess, RequirementCheck, Visit
-from layan.console import forms, selectors
+from layan.console import forms, registry_panel, selectors
 from layan.console.desk import staff_view
 from layan.console.views.common import back_to_case, run
 from layan.core.errors import LayanError
@@ -105,6 +105,7 @@ def _context(request, case, **extra) -> dict:
         "visit_work": bool(step and step.visit and actions),
         "visit_outcomes": [c for c in Visit.Outcome.choices if c[0] != Visit.Outcome.PLANNED],
         "today": timezone.localtime(now, case.office.tz).date(),
+        "registry": registry_panel.panel(request, case, step),
     }
     context.update(extra)
     return context

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from layan.console import selectors
 from layan.console.desk import staff_view
+from layan.population import selectors as population
 
 
 @staff_view(supervising=True)
@@ -29,6 +30,8 @@ def access_log(request):
     username = (request.GET.get("user") or "").strip()
     rows = selectors.access_log(request.desk, code=code, username=username)
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
-    return render(
-        request, "console/access_log.html", {"page": page, "code": code, "username": username}
-    )
+    # Beside the requests' openings, the office's look-ups of the population registry.
+    lookups = population.registry_log(request.desk.office, username=username)
+    registry_page = Paginator(lookups, 50).get_page(request.GET.get("rpage"))
+    context = {"page": page, "registry_page": registry_page, "code": code, "username": username}
+    return render(request, "console/access_log.html", context)
