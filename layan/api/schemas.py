@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from ninja import Field, Schema
@@ -303,6 +303,9 @@ class CaseOut(CaseSummaryOut):
     paused: bool
     allowed_actions: list[ActionOut]
     events: list[EventOut]
+    findings: list[FindingOut] = Field(
+        description="the Data Ganda findings of the people the request names"
+    )
 
 
 class CaseListOut(Schema):
@@ -389,3 +392,112 @@ class ConversationDetailOut(ConversationOut):
 
 class ReplyIn(Schema):
     text: str
+
+
+# --------------------------------------------------------------------------- the registry
+
+
+class RegistryPersonOut(Schema):
+    """A registry record as the caller's office may see it: all of it when the office's regency
+    holds it (``ours``), otherwise the masked NIK, name, birth date, status and region."""
+
+    nik: str = Field(description="masked (digits 5–12 hidden) unless ours")
+    name: str
+    birth_date: date | None
+    status: str = Field(description="alive, deceased, moved or inactive")
+    region: str = Field(description="the regency that holds the record (PP.KK)")
+    ours: bool
+    birth_place: str = ""
+    sex: str = ""
+    religion: str = ""
+    marital_status: str = ""
+    relation: str = ""
+    father_name: str = ""
+    mother_name: str = ""
+    kk_number: str = ""
+    address: str = ""
+    rt: str = ""
+    rw: str = ""
+    village: str = ""
+    village_code: str = ""
+
+
+class RegistryFamilyOut(Schema):
+    kk_number: str
+    head_nik: str
+    address: str
+    rt: str
+    rw: str
+    village: str
+    region: str
+    members: list[RegistryPersonOut]
+
+
+class RegistrySearchOut(Schema):
+    results: list[RegistryPersonOut]
+
+
+class FindingOut(Schema):
+    """A Data Ganda finding: the person as the request states them beside the registry record a
+    rule matched (another regency's record masked), and what was decided."""
+
+    id: int
+    person_key: str = Field(description="where the request names the person: applicant, child, "
+                            "member:2, …")  # fmt: skip
+    person: dict[str, Any]
+    record: dict[str, Any] = Field(description="empty when the NIK itself does not fit")
+    record_region: str
+    rule: str
+    level: str = Field(description="block (stops the check step until decided) or warn")
+    score: float
+    state: str = Field(description="open, not_duplicate, escalated, resolved or cleared")
+    reason: str
+    decided_by: str | None
+    decided_at: datetime | None
+    found_at: datetime
+
+
+class ComparedRowOut(Schema):
+    field: str
+    label: str
+    stated: str
+    registry: str
+    differs: bool
+
+
+class ComparedPersonOut(Schema):
+    key: str
+    role: str
+    name: str
+    found: bool = Field(description="whether the office's registry holds a record of the NIK")
+    differences: int
+    rows: list[ComparedRowOut]
+
+
+class PrefillOut(Schema):
+    found: bool
+    values: dict[str, Any] = Field(description="data-entry field code -> value (tables: rows)")
+    match: dict[str, str] = Field(description="table code -> the column that holds the NIK")
+
+
+class NotDuplicateIn(Schema):
+    reason: str = Field(description="why the two are different people (at least 5 characters)")
+
+
+class ResolveIn(Schema):
+    how: str = Field(description="merge, inactivate or correct_nik")
+    keep: str = Field("registry", description="merge: the record kept, registry or request")
+    new_nik: str = Field("", description="correct_nik: the found record's correct NIK")
+    reason: str
+
+
+class IssueNikIn(Schema):
+    version: int | None = None
+
+
+class IssuedNikOut(Schema):
+    nik: str
+    version: int
+
+
+CaseOut.model_rebuild()

@@ -13,6 +13,8 @@ from layan.documents.models import Document
 from layan.documents.rendering import verification_url
 from layan.offices.fields import Field, clean_values, fields_of
 from layan.offices.models import Service
+from layan.population import selectors as population
+from layan.population.models import DuplicateFinding
 from layan.sop.definition import SopDefinition, Step, resolve_target
 
 
@@ -240,6 +242,7 @@ def detail(case: Case, user) -> dict:
             }
             for e in case.events.all()
         ],
+        "findings": [finding_out(f) for f in population.findings_for(case)],
     }
 
 
@@ -261,4 +264,44 @@ def conversation_detail(conversation, now) -> dict:
     return {
         **conversation_out(conversation, now),
         "messages": bot_selectors.chat_messages(conversation, limit=100),
+    }
+
+
+def finding_out(finding: DuplicateFinding) -> dict:
+    user = finding.decided_by
+    return {
+        "id": finding.pk,
+        "person_key": finding.person_key,
+        "person": finding.person,
+        "record": finding.record,
+        "record_region": finding.record_region,
+        "rule": finding.rule,
+        "level": finding.level,
+        "score": finding.score,
+        "state": finding.state,
+        "reason": finding.reason,
+        "decided_by": user.get_username() if user else None,
+        "decided_at": finding.decided_at,
+        "found_at": finding.found_at,
+    }
+
+
+def compared_out(person) -> dict:
+    """One person of :func:`layan.population.selectors.comparison`."""
+    return {
+        "key": person.key,
+        "role": person.role,
+        "name": person.name,
+        "found": person.record is not None,
+        "differences": person.differences,
+        "rows": [
+            {
+                "field": name,
+                "label": row.label,
+                "stated": row.stated,
+                "registry": row.registry,
+                "differs": row.differs,
+            }
+            for (name, _label), row in zip(population.COMPARED, person.rows, strict=True)
+        ],
     }
