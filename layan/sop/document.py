@@ -1,5 +1,7 @@
-"""The printable forms of an SOP: the seed-format table (:func:`sheet`) and a swimlane chart
-(:func:`swimlane_svg`).
+"""The printable forms of an SOP: the seed-format table (:func:`sheet`), a swimlane chart
+(:func:`swimlane_svg`), the identity page of Permenpan-RB 35/2012 (:func:`identity_page`) and the
+flow table with its flowchart symbols in the role columns, page by page (:func:`flow_pages`), as
+the seeds print them.
 
 Pure functions of a :class:`~layan.sop.definition.SopDefinition`; no database. The words drawn in
 the chart and the short branch texts of the table are Indonesian, like the SOP data itself; the
@@ -16,7 +18,15 @@ from dataclasses import dataclass
 from html import escape as _html_escape
 from typing import Any
 
-from layan.sop.definition import END, FORWARD_KINDS, SopDefinition, Step, resolve_target
+from layan.sop.definition import (
+    END,
+    FORWARD_KINDS,
+    IDENTITY_LISTS,
+    ActionKind,
+    SopDefinition,
+    Step,
+    resolve_target,
+)
 
 # Short texts of the branches listed in the table's notes column.
 BRANCH_KINDS = ("return", "escalate", "reject", "request_documents")
@@ -90,7 +100,8 @@ class SideRow:
 @dataclass(frozen=True)
 class Sheet:
     title: str
-    source: dict[str, Any]  # number, created, revised, effective, approved_by, notes (any absent)
+    source: dict[str, Any]  # number, created, revised, effective, approved_by (the identity's,
+    # else the source's, for flows written before the identity block), notes (any absent)
     columns: tuple[Column, ...]
     rows: tuple[Row, ...]
     side_rows: tuple[SideRow, ...]
@@ -126,7 +137,10 @@ def _short(label: str) -> str:
 def _target_text(definition: SopDefinition, target: str | None) -> str:
     if target is None or target == END:
         return "selesai"
-    step = definition.step(target)
+    try:
+        step = definition.step(target)
+    except KeyError:  # a draft's action into a step that is not there (shown as a problem)
+        return f"{target}?"
     if step.side:
         return _role_label(definition, step.role)
     return str(step.number)
@@ -157,6 +171,23 @@ def _notes(source: dict[str, Any]) -> tuple[str, ...]:
     if isinstance(notes, str):
         return (notes,)
     return tuple(str(n) for n in notes)
+
+
+def approver_text(identity: dict[str, Any]) -> str:
+    """Who approved the SOP in one line: title, name, NIP (what the identity gives)."""
+    approver = identity.get("approved_by") or {}
+    parts = [approver.get("title"), approver.get("name")]
+    if approver.get("nip"):
+        parts.append(f"NIP. {approver['nip']}")
+    return ", ".join(part for part in parts if part)
+
+
+def _meta(definition: SopDefinition) -> dict[str, str]:
+    """The table's header facts from the identity block (nothing for a flow without one)."""
+    identity = definition.identity
+    meta = {key: identity.get(key) for key in ("number", "created", "revised", "effective")}
+    meta["approved_by"] = approver_text(identity)
+    return {key: value for key, value in meta.items() if value}
 
 
 def sheet(definition: SopDefinition) -> Sheet:
@@ -198,7 +229,7 @@ def sheet(definition: SopDefinition) -> Sheet:
     )
     return Sheet(
         title=definition.name,
-        source=dict(definition.source),
+        source={**dict(definition.source), **_meta(definition)},
         columns=columns,
         rows=tuple(rows),
         side_rows=side_rows,
@@ -563,3 +594,560 @@ def _detour(source: _Box, target: _Box, kind: str) -> list[Point]:
         return [(sx, source.y), (sx, below), (tx, below), (tx, target.bottom)]
     # same lane: loop under the row
     return [(sx, source.bottom), (sx, below), (tx, below), (tx, target.bottom)]
+
+
+# --------------------------------------------------------------------------------------------
+# The identity page (Permenpan-RB 35/2012)
+
+# The headings of the identity page: the form's own words, printed in Indonesian like the SOP.
+IDENTITY_HEADINGS = {
+    "number": "Nomor SOP",
+    "created": "Tgl. Pembuatan",
+    "revised": "Tgl. Revisi",
+    "effective": "Tgl. Efektif",
+    "approved_by": "Disahkan oleh",
+    "name": "Nama SOP",
+    "legal_basis": "Dasar Hukum",
+    "qualifications": "Kualifikasi Pelaksana",
+    "related": "Keterkaitan",
+    "equipment": "Peralatan / Perlengkapan",
+    "warnings": "Peringatan",
+    "records": "Pencatatan dan Pendataan",
+}
+_SUB_ITEM = re.compile(r"^[•\-–]\s+")
+
+
+@dataclass(frozen=True)
+class IdentityItem:
+    """One numbered entry of an identity list, with the bulleted lines under it."""
+
+    text: str
+    sub: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class IdentitySection:
+    code: str
+    heading: str
+    items: tuple[IdentityItem, ...]
+
+
+@dataclass(frozen=True)
+class IdentityPage:
+    unit: tuple[str, ...]  # the organisation lines at the head of the page
+    facts: tuple[tuple[str, str, tuple[str, ...]], ...]  # (code, heading, lines of the value)
+    rows: tuple[tuple[IdentitySection, IdentitySection], ...]  # the three pairs of lists
+    filled: bool  # False when the flow has no identity block at all
+
+
+def identity_items(lines: list[str] | tuple[str, ...]) -> tuple[IdentityItem, ...]:
+    """Lines of an identity list as numbered entries; a line starting with "•" or "-" is a
+    bullet under the entry before it (the seeds' "maka akan terjadi : • …")."""
+    items: list[IdentityItem] = []
+    for line in lines:
+        if _SUB_ITEM.match(line):
+            text = _SUB_ITEM.sub("", line)
+            if items:
+                last = items[-1]
+                items[-1] = IdentityItem(last.text, (*last.sub, text))
+            else:
+                items.append(IdentityItem("", (text,)))
+        else:
+            items.append(IdentityItem(line))
+    return tuple(items)
+
+
+def identity_page(definition: SopDefinition) -> IdentityPage:
+    """The identity page of the flow: what the seed prints above its flow table."""
+    identity = definition.identity or {}
+    approver = identity.get("approved_by") or {}
+    approver_lines = [approver.get("title", ""), approver.get("name", "")]
+    if approver.get("nip"):
+        approver_lines.append(f"NIP. {approver['nip']}")
+    facts = []
+    for code in ("number", "created", "revised", "effective", "approved_by", "name"):
+        if code == "approved_by":
+            lines = tuple(line for line in approver_lines if line)
+        else:
+            lines = (identity.get(code) or "",) if identity.get(code) else ()
+        facts.append((code, IDENTITY_HEADINGS[code], lines))
+    sections = [
+        IdentitySection(code, IDENTITY_HEADINGS[code], identity_items(identity.get(code) or ()))
+        for code in IDENTITY_LISTS
+    ]
+    rows = tuple((sections[i], sections[i + 1]) for i in range(0, len(sections), 2))
+    return IdentityPage(
+        unit=tuple(identity.get("unit") or ()),
+        facts=tuple(facts),
+        rows=rows,
+        filled=bool(identity),
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# The flow table with its flowchart (the "bagan alur" of Permenpan-RB 35/2012)
+
+PAGE_W = 1047  # A4 landscape inside 10 mm margins, in CSS pixels (96 per inch)
+PAGE_H = 660  # the height one page of the table may take below its title
+FT_FONT = 9
+FT_LINE = 11
+FT_PAD = 5
+FT_HEAD_H = 56  # the two heading rows
+SYMBOL_W = 40
+SYMBOL_H = 22
+ROW_MIN_H = SYMBOL_H + 18
+# Fixed columns: No, Kegiatan, then the roles, then Persyaratan/Kelengkapan, Waktu, Output, Ket.
+FT_FIXED = {"no": 26, "activity": 230, "requirements": 160, "time": 44, "output": 120, "notes": 118}
+MIN_ROLE_W = 46
+
+
+@dataclass(frozen=True)
+class _FlowRow:
+    step: Step
+    column: int  # index of the performing role's column
+    height: float
+    activity: list[str]
+    requirements: list[str]
+    output: list[str]
+    notes: list[str]
+    symbol: str  # "terminator", "decision" or "process"
+
+
+def _chars(width: float, size: float = FT_FONT) -> int:
+    return max(4, int((width - 2 * FT_PAD) / (size * CHAR_W)))
+
+
+def _wrapped(texts: list[str] | tuple[str, ...], width: float) -> list[str]:
+    lines: list[str] = []
+    for text in texts:
+        lines.extend(wrap(text, _chars(width), 40) or [""])
+    return lines
+
+
+def _flow_columns(definition: SopDefinition) -> tuple[list, dict[str, float]]:
+    roles = [r for r in definition.roles if r.column]
+    for step in definition.steps:  # a performer that is not a printed column still needs one
+        if all(r.code != step.role for r in roles):
+            roles.append(definition.role(step.role))
+    widths = dict(FT_FIXED)
+    role_w = (PAGE_W - sum(widths.values())) / max(len(roles), 1)
+    if role_w < MIN_ROLE_W:  # many roles: the activity column gives way
+        widths["activity"] -= (MIN_ROLE_W - role_w) * len(roles)
+        role_w = MIN_ROLE_W
+    widths["role"] = role_w
+    return roles, widths
+
+
+def _symbol_kind(definition: SopDefinition, step: Step) -> str:
+    if step.number == 1 or (
+        step.number == len(definition.steps)
+        and any(resolve_target(definition, step, a) == END for a in step.actions)
+    ):
+        return "terminator"
+    if any(
+        a.kind in (ActionKind.RETURN, ActionKind.REJECT, ActionKind.ESCALATE) for a in step.actions
+    ):
+        return "decision"
+    return "process"
+
+
+def _flow_rows(definition: SopDefinition, roles: list, widths: dict[str, float]) -> list[_FlowRow]:
+    column_of = {r.code: i for i, r in enumerate(roles)}
+    rows = []
+    for step in definition.steps:
+        activity = _wrapped([step.activity], widths["activity"])
+        requirements = _wrapped(list(step.requirements), widths["requirements"])
+        output = _wrapped([step.output], widths["output"]) if step.output else []
+        notes = _wrapped(
+            [*([step.notes] if step.notes else []), *branch_texts(definition, step)],
+            widths["notes"],
+        )
+        lines = max(len(activity), len(requirements), len(output), len(notes), 1)
+        height = max(ROW_MIN_H, lines * FT_LINE + 2 * FT_PAD + 2)
+        rows.append(
+            _FlowRow(
+                step=step,
+                column=column_of[step.role],
+                height=height,
+                activity=activity,
+                requirements=requirements,
+                output=output,
+                notes=notes,
+                symbol=_symbol_kind(definition, step),
+            )
+        )
+    return rows
+
+
+def _paginate(rows: list[_FlowRow], footer_h: float) -> list[list[_FlowRow]]:
+    pages: list[list[_FlowRow]] = [[]]
+    used = FT_HEAD_H
+    for index, row in enumerate(rows):
+        last = index == len(rows) - 1
+        need = row.height + (footer_h if last else 0)
+        if pages[-1] and used + need > PAGE_H:
+            pages.append([])
+            used = FT_HEAD_H
+        pages[-1].append(row)
+        used += row.height
+    return pages
+
+
+def _text_lines(out: list[str], x: float, y: float, lines: list[str], **attrs: str) -> None:
+    if not lines:
+        return
+    extra = "".join(f' {k.replace("_", "-")}="{_esc(v)}"' for k, v in attrs.items())
+    out.append(f'<text x="{_num(x)}" y="{_num(y)}"{extra}>')
+    for i, line in enumerate(lines):
+        dy = "0" if i == 0 else _num(FT_LINE)
+        out.append(f'<tspan x="{_num(x)}" dy="{dy}">{_esc(line)}</tspan>')
+    out.append("</text>")
+
+
+def _symbol(out: list[str], kind: str, cx: float, cy: float, number: int) -> None:
+    w, h = SYMBOL_W, SYMBOL_H
+    if kind == "terminator":
+        out.append(
+            f'<rect class="ft-terminator" x="{_num(cx - w / 2)}" y="{_num(cy - h / 2)}"'
+            f' width="{w}" height="{h}" rx="{h / 2}" ry="{h / 2}" fill="{BOX_FILL}"'
+            f' stroke="{BOX_STROKE}"/>'
+        )
+    elif kind == "decision":
+        hw, hh = w / 2 + 2, h / 2 + 4
+        corners = ((cx, cy - hh), (cx + hw, cy), (cx, cy + hh), (cx - hw, cy))
+        points = " ".join(f"{_num(px)},{_num(py)}" for px, py in corners)
+        out.append(
+            f'<polygon class="ft-decision" points="{points}" fill="{BOX_FILL}"'
+            f' stroke="{BOX_STROKE}"/>'
+        )
+    else:
+        out.append(
+            f'<rect class="ft-process" x="{_num(cx - w / 2)}" y="{_num(cy - h / 2)}"'
+            f' width="{w}" height="{h}" fill="{BOX_FILL}" stroke="{BOX_STROKE}"/>'
+        )
+    out.append(
+        f'<text x="{_num(cx)}" y="{_num(cy + 3)}" text-anchor="middle" font-size="8"'
+        f' fill="{MUTED}">{number}</text>'
+    )
+
+
+def _half_h(kind: str) -> float:
+    return SYMBOL_H / 2 + (4 if kind == "decision" else 0)
+
+
+def _half_w(kind: str) -> float:
+    return SYMBOL_W / 2 + (2 if kind == "decision" else 0)
+
+
+def _offpage(out: list[str], cx: float, top: float, label: str) -> None:
+    """The off-page connector (a pentagon pointing down) with its letter."""
+    w, h = 18, 16
+    points = (
+        f"{_num(cx - w / 2)},{_num(top)} {_num(cx + w / 2)},{_num(top)} "
+        f"{_num(cx + w / 2)},{_num(top + h * 0.6)} {_num(cx)},{_num(top + h)} "
+        f"{_num(cx - w / 2)},{_num(top + h * 0.6)}"
+    )
+    out.append(f'<polygon class="ft-offpage" points="{points}" fill="{BOX_FILL}" stroke="{INK}"/>')
+    out.append(
+        f'<text x="{_num(cx)}" y="{_num(top + 10)}" text-anchor="middle" font-size="8"'
+        f' font-weight="bold">{_esc(label)}</text>'
+    )
+
+
+def flow_pages(definition: SopDefinition) -> list[str]:
+    """The flow table as the seeds print it: one ``<svg>`` per A4 landscape page.
+
+    Columns No, Kegiatan, one per role (the performing role holds the step's flowchart symbol:
+    a terminator for the first and the last step, a diamond for a check that can send the
+    request back or refuse it, a rectangle otherwise), then the Mutu Baku (Persyaratan /
+    Kelengkapan, Waktu, Output) and Ket. Solid arrows follow the flow; a return is a dashed red
+    arrow labelled "Tidak" from the diamond to the step it returns to. A flow continued on the
+    next page leaves through an off-page connector with a letter and comes in through the same
+    letter. Like :func:`swimlane_svg`, presentation attributes only and every text escaped.
+    """
+    roles, widths = _flow_columns(definition)
+    rows = _flow_rows(definition, roles, widths)
+    deadline = deadline_text(definition)
+    footer_h = FT_LINE * (2 if deadline else 1) + 2 * FT_PAD + 4
+    pages = _paginate(rows, footer_h)
+    prefix = _id_prefix(definition) + "-ft"
+
+    # x positions of every column
+    xs: dict[str, float] = {}
+    x = 0.0
+    for key in ("no", "activity"):
+        xs[key] = x
+        x += widths[key]
+    role_x0 = x
+    x += widths["role"] * len(roles)
+    for key in ("requirements", "time", "output", "notes"):
+        xs[key] = x
+        x += widths[key]
+
+    def role_cx(column: int) -> float:
+        return role_x0 + widths["role"] * (column + 0.5)
+
+    def role_left(column: int) -> float:
+        return role_x0 + widths["role"] * column
+
+    letters = iter("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+    carried: str | None = None  # the letter the previous page left through
+    out_pages: list[str] = []
+    for page_index, page_rows in enumerate(pages):
+        last_page = page_index == len(pages) - 1
+        height = FT_HEAD_H + sum(r.height for r in page_rows) + (footer_h if last_page else 0)
+        height += 22 if not last_page else 0  # room for the off-page connector
+        out: list[str] = []
+        page_id = f"{prefix}-{page_index + 1}"
+        out.append(
+            f'<svg xmlns="http://www.w3.org/2000/svg" class="sop-flow-table" role="img"'
+            f' viewBox="-1 -1 {_num(PAGE_W + 2)} {_num(height + 2)}" width="{_num(PAGE_W + 2)}"'
+            f' height="{_num(height + 2)}" aria-labelledby="{page_id}-title"'
+            f' font-family="{FONT}" font-size="{FT_FONT}" fill="{INK}">'
+        )
+        out.append(
+            f'<title id="{page_id}-title">{_esc(definition.name)} — bagan alur'
+            f" {page_index + 1}/{len(pages)}</title>"
+        )
+        out.append(
+            "<defs>"
+            f'<marker id="{page_id}-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="6"'
+            ' markerHeight="6" markerUnits="userSpaceOnUse" orient="auto-start-reverse">'
+            f'<path d="M0,0 L10,5 L0,10 z" fill="{MAIN_COLOUR}"/></marker>'
+            f'<marker id="{page_id}-back" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="6"'
+            ' markerHeight="6" markerUnits="userSpaceOnUse" orient="auto-start-reverse">'
+            f'<path d="M0,0 L10,5 L0,10 z" fill="{RETURN_COLOUR}"/></marker>'
+            "</defs>"
+        )
+        _flow_head(out, roles, widths, xs, role_x0)
+        # row tops on this page
+        tops: dict[str, float] = {}
+        y = FT_HEAD_H
+        for row in page_rows:
+            tops[row.step.key] = y
+            y += row.height
+        body_bottom = y
+        centre = {r.step.key: tops[r.step.key] + r.height / 2 for r in page_rows}
+        _flow_grid(out, page_rows, tops, widths, xs, roles, role_x0, body_bottom)
+
+        # cell texts
+        for row in page_rows:
+            top = tops[row.step.key] + FT_PAD + FT_FONT
+            _text_lines(
+                out, xs["no"] + widths["no"] / 2, top, [str(row.step.number)], text_anchor="middle"
+            )
+            _text_lines(out, xs["activity"] + FT_PAD, top, row.activity)
+            _text_lines(out, xs["requirements"] + FT_PAD, top, row.requirements)
+            _text_lines(
+                out,
+                xs["time"] + widths["time"] / 2,
+                top,
+                [_time_text(row.step)],
+                text_anchor="middle",
+            )
+            _text_lines(out, xs["output"] + FT_PAD, top, row.output)
+            _text_lines(out, xs["notes"] + FT_PAD, top, row.notes, fill=MUTED)
+
+        # connectors under the symbols
+        out.append('<g class="ft-arrows" fill="none" stroke-width="1.1">')
+        by_key = {r.step.key: r for r in rows}
+        lane_offset: dict[int, int] = {}
+        if carried is not None and page_rows:
+            first = page_rows[0]
+            cx = role_cx(first.column)
+            _offpage(out, cx, FT_HEAD_H + 2, carried)
+            out.append(
+                f'<path d="M{_num(cx)},{_num(FT_HEAD_H + 18)} L{_num(cx)},'
+                f'{_num(centre[first.step.key] - _half_h(first.symbol))}" stroke="{MAIN_COLOUR}"'
+                f' marker-end="url(#{page_id}-arrow)"/>'
+            )
+            carried = None
+        for row in page_rows:
+            step = row.step
+            cx, cy = role_cx(row.column), centre[step.key]
+            nxt = _next_key(definition, step)
+            if nxt is not None and nxt in centre:
+                target = by_key[nxt]
+                tx, ty = role_cx(target.column), centre[nxt]
+                boundary = tops[nxt]
+                start_y = cy + _half_h(row.symbol)
+                end_y = ty - _half_h(target.symbol)
+                if abs(tx - cx) < 0.5:
+                    points = [(cx, start_y), (tx, end_y)]
+                else:
+                    mid = boundary + min(8, (end_y - boundary) / 2)
+                    points = [(cx, start_y), (cx, mid), (tx, mid), (tx, end_y)]
+                path = "M" + " L".join(f"{_num(px)},{_num(py)}" for px, py in points)
+                out.append(
+                    f'<path class="ft-arrow" d="{path}" stroke="{MAIN_COLOUR}"'
+                    f' marker-end="url(#{page_id}-arrow)"/>'
+                )
+                if row.symbol == "decision":
+                    out.append(
+                        f'<text x="{_num(cx + 4)}" y="{_num(start_y + 9)}" font-size="8"'
+                        f' fill="{MUTED}">Ya</text>'
+                    )
+            elif nxt is not None and nxt in by_key and row is page_rows[-1]:
+                carried = next(letters)
+                _offpage(out, cx, body_bottom + 4, carried)
+                out.append(
+                    f'<path d="M{_num(cx)},{_num(cy + _half_h(row.symbol))} L{_num(cx)},'
+                    f'{_num(body_bottom + 4)}" stroke="{MAIN_COLOUR}"/>'
+                )
+            for action in step.actions:
+                if action.kind != ActionKind.RETURN or action.target not in by_key:
+                    continue
+                _return_arrow(
+                    out,
+                    page_id,
+                    row,
+                    by_key[action.target],
+                    centre,
+                    widths,
+                    role_cx,
+                    role_left,
+                    lane_offset,
+                )
+        out.append("</g>")
+
+        # symbols over the connectors
+        for row in page_rows:
+            _symbol(out, row.symbol, role_cx(row.column), centre[row.step.key], row.step.number)
+
+        if last_page:
+            _flow_footer(out, definition, widths, xs, body_bottom, footer_h, deadline)
+        out.append("</svg>")
+        out_pages.append("\n".join(out))
+    return out_pages
+
+
+def _time_text(step: Step) -> str:
+    if step.minutes:
+        return f"{step.minutes} menit"
+    return "-"
+
+
+def _next_key(definition: SopDefinition, step: Step) -> str | None:
+    """Where the step's forward flow goes in the table (the first complete/approve target)."""
+    for action in step.actions:
+        if action.kind in FORWARD_KINDS:
+            target = resolve_target(definition, step, action)
+            if target is not None and target != END:
+                try:
+                    if not definition.step(target).side:
+                        return target
+                except KeyError:
+                    return None
+    return None
+
+
+def _return_arrow(out, page_id, row, target, centre, widths, role_cx, role_left, lane_offset):
+    """A dashed arrow from the diamond's side to the side of the step it returns to, along a
+    column boundary (no symbol stands on one); drawn when both are on this page."""
+    if row.step.key not in centre or target.step.key not in centre:
+        return
+    cx, cy = role_cx(row.column), centre[row.step.key]
+    tx, ty = role_cx(target.column), centre[target.step.key]
+    if target.column < row.column:
+        boundary = role_left(target.column + 1)
+        start = (cx - _half_w(row.symbol), cy)
+        end = (tx + _half_w(target.symbol), ty)
+    elif target.column > row.column:
+        boundary = role_left(target.column)
+        start = (cx + _half_w(row.symbol), cy)
+        end = (tx - _half_w(target.symbol), ty)
+    else:
+        boundary = role_left(row.column) + 4
+        start = (cx - _half_w(row.symbol), cy)
+        end = (tx - _half_w(target.symbol), ty)
+    used = lane_offset.get(round(boundary), 0)
+    lane_offset[round(boundary)] = used + 1
+    bx = boundary + (used * 3 if target.column >= row.column else -used * 3)
+    points = [start, (bx, start[1]), (bx, end[1]), end]
+    path = "M" + " L".join(f"{_num(px)},{_num(py)}" for px, py in points)
+    out.append(
+        f'<path class="ft-return" d="{path}" stroke="{RETURN_COLOUR}" stroke-dasharray="4 2"'
+        f' marker-end="url(#{page_id}-back)"/>'
+    )
+    label_x = start[0] + (4 if bx > start[0] else -24)
+    out.append(
+        f'<text x="{_num(label_x)}" y="{_num(start[1] - 3)}" font-size="8"'
+        f' fill="{RETURN_COLOUR}">Tidak</text>'
+    )
+
+
+def _flow_head(out, roles, widths, xs, role_x0) -> None:
+    half = FT_HEAD_H / 2
+    line = f'stroke="{INK}" stroke-width="0.8"'
+    out.append('<g class="ft-head" font-weight="bold" font-size="7.5">')
+    out.append(
+        f'<rect x="0" y="0" width="{_num(PAGE_W)}" height="{FT_HEAD_H}" fill="#eef2f6" {line}/>'
+    )
+    quality_x = xs["requirements"]
+    spans = [
+        (xs["no"], widths["no"], 0, FT_HEAD_H, "NO"),
+        (xs["activity"], widths["activity"], 0, FT_HEAD_H, "KEGIATAN"),
+        (role_x0, widths["role"] * len(roles), 0, half, "PELAKSANA"),
+        (
+            quality_x,
+            widths["requirements"] + widths["time"] + widths["output"],
+            0,
+            half,
+            "MUTU BAKU",
+        ),
+        (xs["notes"], widths["notes"], 0, FT_HEAD_H, "KET"),
+        (xs["requirements"], widths["requirements"], half, half, "PERSYARATAN / KELENGKAPAN"),
+        (xs["time"], widths["time"], half, half, "WAKTU"),
+        (xs["output"], widths["output"], half, half, "OUTPUT"),
+    ]
+    for index, role in enumerate(roles):
+        spans.append((role_x0 + index * widths["role"], widths["role"], half, half, role.label))
+    for x, w, y, h, label in spans:
+        out.append(
+            f'<rect x="{_num(x)}" y="{_num(y)}" width="{_num(w)}" height="{_num(h)}"'
+            f' fill="none" {line}/>'
+        )
+        lines = wrap(label, max(4, int((w - 4) / (7.5 * 0.5))), 3)
+        first = y + h / 2 - (len(lines) - 1) * 9 / 2 + 3
+        out.append(f'<text x="{_num(x + w / 2)}" y="{_num(first)}" text-anchor="middle">')
+        for i, text in enumerate(lines):
+            out.append(
+                f'<tspan x="{_num(x + w / 2)}" dy="{0 if i == 0 else 9}">{_esc(text)}</tspan>'
+            )
+        out.append("</text>")
+    out.append("</g>")
+
+
+def _flow_grid(out, page_rows, tops, widths, xs, roles, role_x0, body_bottom) -> None:
+    line = f'stroke="{INK}" stroke-width="0.6"'
+    out.append('<g class="ft-grid" fill="none">')
+    for row in page_rows:
+        top = tops[row.step.key]
+        out.append(
+            f'<rect x="0" y="{_num(top)}" width="{_num(PAGE_W)}" height="{_num(row.height)}"'
+            f" {line}/>"
+        )
+    verticals = [xs["activity"], role_x0]
+    verticals += [role_x0 + widths["role"] * i for i in range(1, len(roles) + 1)]
+    verticals += [xs["time"], xs["output"], xs["notes"]]
+    for vx in verticals:
+        out.append(
+            f'<line x1="{_num(vx)}" y1="{FT_HEAD_H}" x2="{_num(vx)}" y2="{_num(body_bottom)}"'
+            f" {line}/>"
+        )
+    out.append("</g>")
+
+
+def _flow_footer(out, definition, widths, xs, top, footer_h, deadline) -> None:
+    line = f'stroke="{INK}" stroke-width="0.6"'
+    out.append('<g class="ft-total">')
+    out.append(
+        f'<rect x="0" y="{_num(top)}" width="{_num(PAGE_W)}" height="{_num(footer_h)}"'
+        f' fill="#f3f4f6" {line}/>'
+    )
+    total = str(definition.total_minutes) + " menit" if definition.total_minutes else "-"
+    lines = [f"Jumlah waktu penyelesaian: {total}"]
+    if deadline:
+        lines.append(f"Tenggat: {deadline}")
+    _text_lines(out, xs["activity"] + FT_PAD, top + FT_PAD + FT_FONT, lines, font_weight="bold")
+    out.append("</g>")
