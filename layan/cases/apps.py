@@ -5,3 +5,11 @@ class Config(AppConfig):
     name = "layan.cases"
     label = "cases"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # Imported here, as Django asks: the app registry must be ready before models load.
+        from layan.cases import revisions
+        from layan.sop import editing
+
+        # The SOP editor asks the engine before a version strands requests under way.
+        editing.register_guard("requests_at_removed_steps", revisions.requests_at_removed_steps)

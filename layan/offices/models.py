@@ -57,6 +57,11 @@ class Office(models.Model):
     # The Data Ganda rules (the catalogue's ``duplicates:`` block; empty: the defaults of
     # layan.registry.dedup).
     duplicate_rules = models.JSONField(_("duplicate rules"), default=dict, blank=True)
+    # A new SOP or catalogue version takes effect only once the head of office (role ``kadis``),
+    # a second person, approved it.
+    change_approval = models.BooleanField(
+        _("changes need the head of office's approval"), default=False
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -231,6 +236,9 @@ class Requirement(models.Model):
         ),
     )
     position = models.PositiveSmallIntegerField(default=0)
+    # Added by a catalogue version while requests were under way: asked only of the requests
+    # submitted from then on (null: of every request).
+    applies_from = models.DateTimeField(_("asked of requests from"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("requirement")
@@ -297,3 +305,154 @@ class StaffPreference(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}: {self.language}"
+
+
+class ChangeState(models.TextChoices):
+    EDITING = "editing", _("being edited")
+    SUBMITTED = "submitted", _("waiting for the head of office's approval")
+
+
+class CatalogueVersion(models.Model):
+    """What an office's services ask and say, as published: per service its name, output,
+    questions, requirements, data-entry fields and pickup items, and the office's bot texts.
+    The services' rows hold the current version; these rows are the history."""
+
+    class Origin(models.TextChoices):
+        FILE = "file", _("catalogue file")
+        EDITOR = "editor", _("console editor")
+        API = "api", _("API")
+
+    office = models.ForeignKey(Office, models.CASCADE, related_name="catalogue_versions")
+    number = models.PositiveIntegerField(_("version"))
+    checksum = models.CharField(_("checksum"), max_length=64)
+    data = models.JSONField(_("content"))
+    origin = models.CharField(
+        _("origin"), max_length=10, choices=Origin.choices, default=Origin.FILE
+    )
+    reason = models.TextField(_("why"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("catalogue version")
+        verbose_name_plural = _("catalogue versions")
+        ordering = ["office", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["office", "number"], name="catversion_unique_number"),
+            models.CheckConstraint(
+                condition=Q(origin__in=["file", "editor", "api"]), name="catversion_origin_valid"
+            ),
+        ]
+        indexes = [models.Index(fields=["office", "checksum"], name="catversion_content_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.office.code} catalogue v{self.number}"
+
+
+class CatalogueDraft(models.Model):
+    """An office's next catalogue version in the making (one per office)."""
+
+    office = models.OneToOneField(Office, models.CASCADE, related_name="catalogue_draft")
+    data = models.JSONField(_("content"))
+    base_version = models.ForeignKey(
+        CatalogueVersion, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    revision = models.PositiveIntegerField(default=1)
+    state = models.CharField(
+        _("state"), max_length=10, choices=ChangeState.choices, default=ChangeState.EDITING
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    reason = models.TextField(_("why"), blank=True)
+    decline_note = models.TextField(_("why it was sent back"), blank=True)
+
+    class Meta:
+        verbose_name = _("catalogue draft")
+        verbose_name_plural = _("catalogue drafts")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(state__in=["editing", "submitted"]), name="catdraft_state_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(state="submitted") | Q(submitted_at__isnull=False),
+                name="catdraft_submitted_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.office.code} catalogue draft r{self.revision}"
+
+
+class ChangeLog(models.Model):
+    """The audit log of an office's SOP and catalogue changes: who submitted, approved, sent
+    back, published or discarded which version, when and why. Rows are never changed."""
+
+    class Subject(models.TextChoices):
+        SOP = "sop", _("SOP")
+        CATALOGUE = "catalogue", _("catalogue")
+
+    class Action(models.TextChoices):
+        PUBLISHED = "published", _("published")
+        SUBMITTED = "submitted", _("submitted for approval")
+        APPROVED = "approved", _("approved")
+        DECLINED = "declined", _("sent back")
+        DISCARDED = "discarded", _("draft discarded")
+        IMPORTED = "imported", _("file imported into the draft")
+        SETTING = "setting", _("approval setting changed")
+
+    office = models.ForeignKey(Office, models.CASCADE, related_name="change_log")
+    subject = models.CharField(_("subject"), max_length=10, choices=Subject.choices)
+    code = models.CharField(_("flow"), max_length=60, blank=True)
+    number = models.PositiveIntegerField(_("version"), null=True, blank=True)
+    action = models.CharField(_("action"), max_length=10, choices=Action.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    user_name = models.CharField(_("by"), max_length=150, blank=True)
+    at = models.DateTimeField(_("at"))
+    reason = models.TextField(_("why"), blank=True)
+    details = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("change log entry")
+        verbose_name_plural = _("change log")
+        ordering = ["office", "-at", "-pk"]
+        indexes = [models.Index(fields=["office", "at"], name="changelog_office_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(subject__in=["sop", "catalogue"]), name="changelog_subject_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    action__in=[
+                        "published",
+                        "submitted",
+                        "approved",
+                        "declined",
+                        "discarded",
+                        "imported",
+                        "setting",
+                    ]
+                ),
+                name="changelog_action_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.office.code} {self.subject} {self.code} {self.action}"

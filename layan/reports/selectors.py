@@ -34,7 +34,7 @@ from layan.reports import ikm as ikm_rules
 from layan.reports import rollups
 from layan.reports.models import BacklogSnapshot
 from layan.reports.passages import passages
-from layan.sop.models import SopStep, SopVersion
+from layan.sop.models import SopStep, current_version_ids
 
 PERIODS = ("day", "week", "month", "quarter", "year")
 
@@ -169,13 +169,7 @@ def current_steps(office: Office) -> dict[tuple[int, str], tuple[int | None, str
     """Per (service id, step key) of the office: the standard minutes and the activity of the
     step in the service's current SOP version."""
     services = dict(office.services.exclude(sop=None).values_list("pk", "sop_id"))
-    latest: dict[int, int] = {}
-    for sop, version in (
-        SopVersion.objects.filter(sop__in=set(services.values()))
-        .order_by("sop_id", "-number")
-        .values_list("sop_id", "pk")
-    ):
-        latest.setdefault(sop, version)
+    latest = current_version_ids(services.values())
     steps: dict[int, list] = defaultdict(list)
     for version, key, minutes, activity in SopStep.objects.filter(
         version__in=latest.values()

@@ -1,20 +1,24 @@
 """Storing SOP definitions as versions; the presets (one file per seed flow) ship in
-``layan/sop/presets``."""
+``layan/sop/presets``. ``layan sop load`` and the console's editor (``layan.sop.editing``) store
+through :func:`load_definition`, so the same content is the same version (the same checksum)."""
 
 from __future__ import annotations
 
 import hashlib
 import json
+from datetime import datetime
 from pathlib import Path
 
 from django.db import transaction
 from django.db.models import Max
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop as N_
 
 from layan.core.errors import Invalid
 from layan.offices.models import Office, Role
-from layan.sop.definition import SopDefinition, read_file
-from layan.sop.models import Sop, SopStep, SopVersion
+from layan.sop.definition import SopDefinition, SopError, read_file
+from layan.sop.models import Origin, Sop, SopStep, SopVersion
 
 PRESETS_DIR = Path(__file__).resolve().parent / "presets"
 
@@ -25,10 +29,22 @@ def checksum(definition: SopDefinition) -> str:
 
 
 def load_definition(
-    definition: SopDefinition, *, source_text: str = "", source_name: str = "", user=None
+    definition: SopDefinition,
+    *,
+    source_text: str = "",
+    source_name: str = "",
+    user=None,
+    origin: str = Origin.FILE,
+    reason: str = "",
+    effective_at: datetime | None = None,
+    approved_by=None,
+    approved_at: datetime | None = None,
+    skip_known: bool = True,
 ) -> tuple[SopVersion, bool]:
-    """Store ``definition`` as the next version of its flow; unchanged content is not stored
-    again. Returns the version and whether it is new."""
+    """Store ``definition`` as the next version of its flow, taking effect at ``effective_at``
+    (now by default). With ``skip_known`` (a file), content stored before is not stored again.
+    Returns the version and whether it is new. Locks the flow's row: two publishes of one flow
+    take numbers one after the other."""
     try:
         office = Office.objects.get(code=definition.office)
     except Office.DoesNotExist:
@@ -42,8 +58,8 @@ def load_definition(
         sop, _created = Sop.objects.select_for_update().get_or_create(
             office=office, code=definition.code, defaults={"name": definition.name}
         )
-        existing = sop.versions.filter(checksum=digest).first()
-        if existing is not None:
+        existing = sop.versions.filter(checksum=digest).order_by("-number").first()
+        if existing is not None and skip_known:
             return existing, False
         roles = _ensure_roles(office, definition)
         if sop.name != definition.name:
@@ -60,6 +76,11 @@ def load_definition(
             step_count=len(definition.steps),
             total_minutes=definition.total_minutes,
             created_by=user,
+            origin=origin,
+            reason=reason,
+            effective_at=effective_at or timezone.now(),
+            approved_by=approved_by,
+            approved_at=approved_at,
         )
         SopStep.objects.bulk_create(
             SopStep(
@@ -79,6 +100,22 @@ def load_definition(
             for position, step in enumerate(definition.all_steps, start=1)
         )
     return version, True
+
+
+def role_problems(office: Office, definition: SopDefinition, file: str = "") -> list[SopError]:
+    """The flow's swimlanes that clash with the office's roles: a code the office already uses
+    for another kind of role (staff are given roles by code, across every flow)."""
+    kinds = dict(office.roles.values_list("code", "kind"))
+    problems = []
+    for role in definition.roles:
+        kind = kinds.get(role.code)
+        if kind is not None and kind != role.kind:
+            template = N_("role %(role)s is a %(kind)s role in this office, not %(declared)s")
+            params = {"role": role.code, "kind": kind, "declared": role.kind}
+            problems.append(
+                SopError(file, None, template % params, template, tuple(params.items()), "roles")
+            )
+    return problems
 
 
 def _ensure_roles(office: Office, definition: SopDefinition) -> dict[str, Role]:

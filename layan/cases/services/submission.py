@@ -156,7 +156,7 @@ def submit_case(
         raise Invalid(_("This service is not open for applications."), "service_inactive")
     if actor.is_staff and not user_role_codes(actor.user, office):
         raise Forbidden(_("You hold no role in this office."), "office_role_required")
-    version = service.sop.versions.order_by("-number").first()
+    version = service.sop.version_at(now)  # the latest version that has taken effect
     if version is None:
         raise Invalid(_("This service has no SOP loaded yet."), "sop_missing")
     definition = version.parsed
