@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import io
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 
@@ -38,9 +38,13 @@ from layan.offices.catalogue import (
     read_catalogue,
 )
 from layan.offices.fields import Field, fields_of
-from layan.offices.models import Office, Role, StaffRole
-from layan.registry.models import Region
+from layan.offices.models import Office, Role, Service, StaffRole
+from layan.population.services import check_case
+from layan.registry.backend import FamilyData, LocalRegistry, PersonData
+from layan.registry.models import Region, Resident
+from layan.registry.nik import parse_nik
 from layan.registry.regions import load_file, read_rows
+from layan.registry.synthetic import load_synthetic, old_spelling
 from layan.sop.definition import read_file
 from layan.sop.services import PRESETS_DIR as SOP_PRESETS_DIR
 from layan.sop.services import load_definition
@@ -213,7 +217,11 @@ def create_demo_outreach(passphrase: str) -> list[str]:
 
 def _sample_value(spec: Field, case: Case, index: int = 0) -> str:
     if spec.kind == "nik":
-        return case.applicant_nik[:-4] + f"{index + 1:04d}"
+        return case.applicant_nik[:-4] + f"{9101 + index:04d}"
+    if spec.code == "kecamatan":
+        nik = case.applicant_nik
+        code = f"{nik[0:2]}.{nik[2:4]}.{nik[4:6]}"
+        return Region.objects.filter(code=code).values_list("name", flat=True).first() or code
     if spec.kind == "kk":
         return case.applicant_nik[:6] + "0101200001"
     if spec.kind == "number":
@@ -260,15 +268,20 @@ def _sample_image(title: str, line: str) -> bytes:
     return out.getvalue()
 
 
-def _sample_nik(office, index: int) -> str:
+FEMALE_APPLICANTS = {"Siti Rahmawati", "Dewi Lestari", "Rina Marlina"}
+
+
+def _sample_nik(office, index: int, *, female: bool = False) -> str:
     """A valid NIK of a resident of ``office``: the kecamatan taken in turn from the office's
-    (:func:`demo_districts`), born on the (10 + ``index``)th of August 1990."""
+    (:func:`demo_districts`), born on the (10 + ``index``)th of August 1990 (40 added to the day
+    for a woman). Serials from 9001 up, which the demo's synthetic population never issues."""
     districts = demo_districts(office)
     if districts:
         digits = districts[index % len(districts)].replace(".", "")
     else:
         digits = "".join(ch for ch in office.region_code if ch.isdigit())[:4].ljust(4, "1") + "01"
-    return f"{digits}{10 + index:02d}0890{index + 1:04d}"
+    day = 10 + index + (40 if female else 0)
+    return f"{digits}{day:02d}0890{9001 + index:04d}"
 
 
 def _sample_answer(question: dict):
@@ -291,7 +304,7 @@ def create_demo_requests() -> int:
             continue
         for index, service in enumerate(office.services.filter(is_active=True)):
             name = DEMO_APPLICANTS[index % len(DEMO_APPLICANTS)]
-            nik = _sample_nik(office, index)
+            nik = _sample_nik(office, index, female=name in FEMALE_APPLICANTS)
             answers = {q["code"]: _sample_answer(q) for q in service.questions}
             requirements = [
                 r for r in service.requirements.all() if condition_applies(r.condition, answers)
@@ -381,7 +394,9 @@ def create_demo_history(days: int = HISTORY_DAYS, *, seed: int = 2026, now=None)
 
 def _history_request(service, at, rng, index: int) -> Case:
     name = DEMO_APPLICANTS[index % len(DEMO_APPLICANTS)]
-    nik = _sample_nik(service.office, index % 18)  # birth days 10..27: valid dates
+    nik = _sample_nik(  # birth days 10..27: valid dates
+        service.office, index % 18, female=name in FEMALE_APPLICANTS
+    )
     answers = {q["code"]: _sample_answer(q) for q in service.questions}
     for requirement in service.requirements.all():
         if requirement.kind == "nik":
@@ -455,3 +470,120 @@ def _history_work(case: Case, cal, rng, users, until, card: bool) -> None:
             )
         except (StopIteration, LayanError):
             return
+
+
+# ------------------------------------------------------------------------------ the registry
+
+REGISTRY_FAMILIES = 120  # per regency: a few hundred residents each, loaded in a second or two
+
+
+@dataclass
+class RegistryReport:
+    residents: int = 0
+    flagged: list[str] = field(default_factory=list)  # sample requests flagged Data Ganda
+    family: str = ""  # a Way Kanan KK number whose members fill the KK baru form
+    without_nik: str = ""  # the Dukcapil Siaga request waiting for a NIK
+
+
+def create_demo_registry(*, now=None) -> RegistryReport:
+    """The population registry of the demo, once: a synthetic population for each seed office's
+    regency (:func:`layan.registry.synthetic.load_synthetic`, a few planted duplicates), then
+    three stories to walk through: the Solok MARAWA sample applicant is registered twice, under
+    their own NIK and another one, so their request is flagged Data Ganda at step 3; a Way Kanan
+    family whose KK number fills a KK baru form; a Dukcapil Siaga resident without a NIK waiting
+    at Metro's data-entry step."""
+    report = RegistryReport()
+    if Resident.objects.exists():
+        return report
+    now = now or timezone.now()
+    populations = {}
+    for seed, office in enumerate(Office.objects.filter(is_active=True).order_by("code"), 1):
+        regency = DEMO_REGENCY.get(office.code, office.region_code)
+        if regency in populations or "." not in regency:
+            continue
+        populations[regency] = load_synthetic(
+            regency, families=REGISTRY_FAMILIES, seed=seed, now=now, duplicates=0.01
+        )
+        report.residents += len(populations[regency])
+    backend = LocalRegistry()
+    solok = Office.objects.filter(code="solok").first()
+    sample = (
+        Case.objects.filter(office=solok, status__in=OPEN).exclude(submitter_name=HISTORY_MARK)
+        .order_by("pk").first()
+        if solok else None
+    )  # fmt: skip
+    if sample is not None and sample.applicant_nik:
+        nik = parse_nik(sample.applicant_nik)
+        born = nik.birth_date(now.date())
+        sex = "P" if nik.female else "L"
+        person = PersonData(
+            name=sample.applicant_name.upper(), birth_date=born, sex=sex, birth_place="SOLOK",
+            mother_name="ROSMANIAR", religion="islam", relation="kepala",
+        )  # fmt: skip
+        older = replace(person, nik=nik.value[:-4] + "8001", name=old_spelling(person.name))
+        backend.register_family(
+            FamilyData(kk_number=nik.value[:6] + "0101150001", head_nik=older.nik,
+                       members=(older,), address="JORONG KOTO BARU"),
+            region=solok.region_code, now=now,
+        )  # fmt: skip
+        backend.register_family(
+            FamilyData(kk_number=nik.value[:6] + "0101220002", head_nik=nik.value,
+                       members=(replace(person, nik=nik.value),), address="JORONG TALANG"),
+            region=solok.region_code, now=now,
+        )  # fmt: skip
+        check_case(sample, now=now)
+        if sample.findings.exists():
+            report.flagged.append(sample.code)
+    waykanan = populations.get("18.08")
+    if waykanan is not None:
+        family = next((f for f in waykanan.families if len(f.members) >= 3), None)
+        report.family = family.kk_number if family else ""
+    report.without_nik = _siaga_without_nik(now)
+    return report
+
+
+def _siaga_without_nik(now) -> str:
+    """One more Dukcapil Siaga request (a resident the Dinsos reports, who has no NIK), taken
+    to Metro's data-entry step with everything typed but the NIK, for the officer to issue."""
+    service = Service.objects.filter(office__code="metro", code="dukcapil-siaga").first()
+    if service is None:
+        return ""
+    officer = get_user_model().objects.filter(username=f"metro.{ALL_ROLES}").first()
+    if officer is None:
+        return ""
+    actor = Actor.staff(officer)
+    answers = {q["code"]: _sample_answer(q) for q in service.questions}
+    for requirement in service.requirements.all():
+        if requirement.kind == "text":
+            answers[requirement.code] = "Warga lanjut usia tanpa dokumen di Kelurahan Hadimulyo"
+    case = submit_case(
+        service=service, actor=actor, applicant_name="Mbah Sarinah", submitter_kind="staff",
+        form_data=answers, now=now,
+    )  # fmt: skip
+    for _turn in range(12):
+        case.refresh_from_db()
+        step = case.step
+        if step is None or step.data_entry or step.visit:
+            break
+        action = next(
+            (a for a in engine.allowed_actions(case, actor) if a.kind in ("complete", "approve")),
+            None,
+        )
+        if action is None:
+            break
+        engine.perform_action(case, actor=actor, action=action.id, data={}, now=now)
+    case.refresh_from_db()
+    if case.step is None or not case.step.data_entry:
+        return ""
+    districts = demo_districts(case.office)
+    kecamatan = (
+        Region.objects.filter(code=districts[1 % len(districts)]).values_list("name", flat=True)
+        .first() if districts else ""
+    )  # fmt: skip
+    typed = {
+        **_sample_form(case), "nik": "", "nama_lengkap": "SARINAH", "jenis_kelamin": "P",
+        "tanggal_lahir": "1948-03-12", "tempat_lahir": "METRO", "kecamatan": kecamatan or "",
+        "hubungan": "kepala",
+    }  # fmt: skip
+    engine.save_form_data(case, actor=actor, values=typed, now=now)
+    return case.code

@@ -184,6 +184,10 @@ def stated_people(
                         people.append(StatedPerson(person.role, f"{person.role}:{index}", values))
         else:
             values = {a: _clean(data.get(code)) for a, code in person.fields.items()}
+            if person.role == "applicant" and applicant is not None:
+                # what the form does not say yet, the intake did
+                values["nik"] = values.get("nik") or _clean(applicant[0])
+                values["name"] = values.get("name") or _clean(applicant[1])
             if values.get("name") or values.get("nik"):
                 people.append(StatedPerson(person.role, person.role, values))
     if not people and applicant is not None:

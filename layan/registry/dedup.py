@@ -4,7 +4,8 @@ An office's rules (its catalogue's ``duplicates:`` block; :data:`DEFAULT_RULES` 
 are two lists, like OpenCRVS's deduplication configuration: ``block`` (a match stops the request
 at the SOP's check step until an officer has decided) and ``warn`` (a match is shown). A rule
 matches a candidate record when all of its ``all`` matchers match and not all of its ``unless``
-matchers do::
+matchers do (an ``unless`` matcher one side does not state is left out: a name the request does
+not give is no evidence of another person; with none left, the rule matches)::
 
     duplicates:
       block:
@@ -96,6 +97,13 @@ class Matcher:
     within_days: int | None = None
     swapped: bool = False
 
+    def comparable(self, person: Person, record: Record) -> bool:
+        """Whether both sides state the field (a name that folds to nothing states nothing)."""
+        mine, theirs = getattr(person, self.field), getattr(record, self.field)
+        if mine in (None, "") or theirs in (None, ""):
+            return False
+        return self.field not in NAME_FIELDS or bool(fold_name(mine) and fold_name(theirs))
+
     def score(self, person: Person, record: Record) -> float | None:
         """How well ``person`` and ``record`` agree on the field (0–1), or None: no match."""
         mine, theirs = getattr(person, self.field), getattr(record, self.field)
@@ -141,8 +149,12 @@ class Rule:
         scores = [m.score(person, record) for m in self.all]
         if any(s is None for s in scores):
             return None
-        if self.unless and all(m.score(person, record) is not None for m in self.unless):
-            return None
+        if self.unless:
+            # What one side does not state is no evidence either way: the rule stands down when
+            # the ``unless`` matchers both sides state all agree (and there is at least one).
+            stated = [m for m in self.unless if m.comparable(person, record)]
+            if stated and all(m.score(person, record) is not None for m in stated):
+                return None
         return round(sum(scores) / len(scores), 4)
 
 
@@ -163,25 +175,37 @@ class RuleSet:
         return next((r for r in self.rules if r.nik_check), None)
 
     def search_keys(self, person: Person) -> SearchKeys:
-        """What to ask the registry for: the NIK, the birth dates, exact names."""
+        """What to ask the registry for: for each rule one key, the most selective its matchers
+        offer (the NIK, else the birth dates, else an exact name): a rule matches only records
+        that all its matchers match, so the records of one key are all it can match."""
         keys = SearchKeys()
         for rule in self.pair_rules:
-            for m in rule.all:
-                value = getattr(person, m.field)
-                if value in (None, ""):
-                    continue
-                if m.field == "nik" and m.exact:
-                    keys.niks.add(value)
-                elif m.field == "birth_date":
-                    spread = 0 if m.exact else m.within_days
-                    keys.dates.update(value + timedelta(days=d) for d in range(-spread, spread + 1))
-                    if m.swapped and swap(value):
-                        keys.dates.add(swap(value))
-                elif m.field in ("name", "mother_name") and m.exact:
-                    keys.names.setdefault(m.field, set()).add(fold_name(value))
+            if any(getattr(person, m.field) in (None, "") for m in rule.all):
+                continue  # the person lacks what the rule compares: it cannot match
+            m = min(rule.all, key=_selectivity)
+            value = getattr(person, m.field)
+            if m.field == "nik":
+                keys.niks.add(value)
+            elif m.field == "birth_date":
+                spread = 0 if m.exact else m.within_days
+                keys.dates.update(value + timedelta(days=d) for d in range(-spread, spread + 1))
+                if m.swapped and swap(value):
+                    keys.dates.add(swap(value))
+            else:
+                keys.names.setdefault(m.field, set()).add(fold_name(value))
         if self.deceased_rule and person.nik:
             keys.niks.add(person.nik)
         return keys
+
+
+# The matchers the registry can be searched by, the most selective first.
+_SELECTIVE = ("nik", "birth_date", "name", "mother_name")
+
+
+def _selectivity(m: Matcher) -> int:
+    if m.field == "birth_date" or (m.exact and m.field in _SELECTIVE):
+        return _SELECTIVE.index(m.field)
+    return len(_SELECTIVE)
 
 
 @dataclass

@@ -205,3 +205,13 @@ def test_an_office_rule_changes_what_is_found():
     assert [m.rule for m in check(person(), [record(id=3, nik="1302011708900030")], strict)] == [
         "exact_only"
     ]
+
+
+def test_what_the_request_does_not_state_is_no_evidence_of_another_person():
+    # Only the NIK is known (the birth date and sex read from it): the record is the same person.
+    nik_only = person(name="", mother_name="")
+    assert rules_found(nik_only, record()) == set()
+    # With a name that differs, it is another person's NIK.
+    assert "nik_other_person" in rules_found(person(name="Rudi Hartono"), record())
+    # Nothing to rule it out: a person without a NIK matching a record is still found.
+    assert "same_person_other_nik" in rules_found(person(nik=""), record(id=2))

@@ -10,6 +10,7 @@ from layan.core.periodic import Scheduler
 from layan.demo.loader import (
     create_demo_history,
     create_demo_outreach,
+    create_demo_registry,
     create_demo_requests,
     create_demo_signers,
     create_demo_staff,
@@ -42,6 +43,8 @@ class Command(BaseCommand):
         signers = create_demo_signers(settings.LAYAN_DEMO_PASSPHRASE)
         outreach = create_demo_outreach(settings.LAYAN_DEMO_PASSPHRASE) if samples else []
         history = create_demo_history()  # after the outreach sample: it walks the open ones
+        # After the samples and the history: only the stories told here meet the registry.
+        registry = create_demo_registry()
         demo_ca_path = settings.LAYAN_SIGNING_DIR / "demo-ca.pem"
         self.stdout.write(
             f"offices: {', '.join(report.offices)}; new SOP versions: {len(report.new_versions)};"
@@ -49,7 +52,26 @@ class Command(BaseCommand):
             + f" sample requests: {samples}"
             + (f" ({', '.join(outreach)} waiting for an outreach visit)" if outreach else "")
             + (f"; {history} requests of the last four weeks for the reports" if history else "")
+            + (
+                f"; {registry.residents} residents in the population registry"
+                if registry.residents
+                else ""
+            )
         )
+        if registry.flagged:
+            self.stdout.write(
+                f"Data Ganda: Solok request {', '.join(registry.flagged)} at step 3 "
+                "(solok.operator_marawa, then solok.admin_database)"
+            )
+        if registry.family:
+            self.stdout.write(
+                f"KK baru filled from the registry: KK {registry.family} (waykanan.operator_siak)"
+            )
+        if registry.without_nik:
+            self.stdout.write(
+                f"Dukcapil Siaga without a NIK: {registry.without_nik} (metro.operator, "
+                "'Terbitkan NIK')"
+            )
         if options["load_only"]:
             self.stdout.write(f"{len(users)} demo users; password from LAYAN_DEMO_PASSWORD")
             return
