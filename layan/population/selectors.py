@@ -9,6 +9,7 @@ from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from layan.cases.models import Case
 from layan.offices.fields import fields_of
@@ -50,13 +51,16 @@ def findings_for(case: Case, *, include_cleared: bool = False) -> list[Duplicate
     return list(rows)
 
 
-# What the comparison shows, in this order, with the label officers read.
+# What the comparison shows, in this order, with the label officers read (translated when read,
+# in the officer's language).
 COMPARED = (
-    ("nik", "NIK"), ("name", _("Name")), ("sex", _("Sex")), ("birth_place", _("Place of birth")),
-    ("birth_date", _("Date of birth")), ("religion", _("Religion")),
-    ("marital_status", _("Marital status")), ("relation", _("Relation in the family")),
-    ("father_name", _("Father's name")), ("mother_name", _("Mother's name")),
-    ("kk_number", _("KK number")), ("address", _("Address")), ("village", _("Desa/kelurahan")),
+    ("nik", "NIK"), ("name", gettext_lazy("Name")), ("sex", gettext_lazy("Sex")),
+    ("birth_place", gettext_lazy("Place of birth")), ("birth_date", gettext_lazy("Date of birth")),
+    ("religion", gettext_lazy("Religion")), ("marital_status", gettext_lazy("Marital status")),
+    ("relation", gettext_lazy("Relation in the family")),
+    ("father_name", gettext_lazy("Father's name")), ("mother_name", gettext_lazy("Mother's name")),
+    ("kk_number", gettext_lazy("KK number")), ("address", gettext_lazy("Home address")),
+    ("village", gettext_lazy("Desa/kelurahan")),
 )  # fmt: skip
 
 

@@ -241,9 +241,25 @@ def search(request):
     return render(request, "console/registry.html", context)
 
 
+# The keys of a registry change's snapshots that are not compared fields.
+CHANGE_LABELS = {
+    "status": gettext_lazy("Status"),
+    "family": gettext_lazy("KK number"),
+    "head": gettext_lazy("Head of the family (NIK)"),
+    "rt": "RT",
+    "rw": "RW",
+    "region": gettext_lazy("Holding regency"),
+    "village_code": gettext_lazy("Desa/kelurahan code"),
+    "died_on": gettext_lazy("Date of death"),
+    "moved_to": gettext_lazy("Moved to"),
+    "merged_into": gettext_lazy("A duplicate of (NIK)"),
+    "other": gettext_lazy("The other record (NIK)"),
+}
+
+
 def _change_lines(change: RegistryChange) -> list[str]:
     """What a registry change changed, "field: before → after"."""
-    labels = dict(population.COMPARED) | {"status": _("Status"), "family": _("KK number")}
+    labels = dict(population.COMPARED) | CHANGE_LABELS
     lines = []
     before, after = change.before or {}, change.after or {}
     for key in sorted(set(before) | set(after)):
