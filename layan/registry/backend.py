@@ -441,9 +441,11 @@ class LocalRegistry:
         with transaction.atomic():
             NikSerial.objects.bulk_create([NikSerial(prefix=prefix, last=0)], ignore_conflicts=True)
             serial = NikSerial.objects.select_for_update().get(prefix=prefix)
+            # a range, not LIKE: the NIK index serves it under any collation
             taken = set(
-                Resident.objects.filter(nik__startswith=prefix).values_list("nik", flat=True)
-            )
+                Resident.objects.filter(nik__gte=f"{prefix}0000", nik__lte=f"{prefix}9999")
+                .values_list("nik", flat=True)
+            )  # fmt: skip
             number = serial.last
             while True:
                 number += 1

@@ -27,8 +27,10 @@ not give is no evidence of another person; with none left, the rule matches)::
 
 Fields: ``nik``, ``name``, ``birth_date``, ``sex``, ``mother_name``, ``father_name``,
 ``birth_place``; names are compared folded (:mod:`layan.registry.folding`). A matcher is
-``exact: true``, ``fuzzy: {method: jaro_winkler | token_set, min: 0.5–1}`` (names) or
-``within_days: N`` with ``swapped: true|false`` (the birth date). Every rule needs a field the
+``exact: true``, ``fuzzy: {method: jaro_winkler | jaro_winkler_distinct | token_set, min:
+0.5–1}`` (names; ``jaro_winkler_distinct`` compares the words two names do not share, so twins
+MUHAMMAD RIZKI and MUHAMMAD FAUZAN are RIZKI and FAUZAN, not 0.88 alike) or ``within_days: N``
+with ``swapped: true|false`` (the birth date). Every rule needs a field the
 registry can be searched by (``nik``, or ``birth_date``, or an exact ``name`` or ``mother_name``):
 the check never reads the whole registry. A value that is zero, missing or out of range is an
 error with the rule's name, never a rule silently switched off.
@@ -50,7 +52,7 @@ from layan.registry.nik import NikError, parse_nik
 FIELDS = ("nik", "name", "birth_date", "sex", "mother_name", "father_name", "birth_place")
 NAME_FIELDS = ("name", "mother_name", "father_name", "birth_place")
 LEVELS = ("block", "warn")
-METHODS = ("jaro_winkler", "token_set")
+METHODS = ("jaro_winkler", "jaro_winkler_distinct", "token_set")
 
 
 class RuleError(ValueError):
@@ -118,6 +120,8 @@ class Matcher:
         if self.method:
             if self.method == "jaro_winkler":
                 similarity = JaroWinkler.normalized_similarity(mine, theirs)
+            elif self.method == "jaro_winkler_distinct":
+                similarity = distinct_similarity(mine, theirs)
             else:
                 similarity = token_set_ratio(mine, theirs) / 100
             return similarity if similarity >= self.min else None
@@ -230,6 +234,17 @@ class Match:
     score: float
 
 
+def distinct_similarity(first: str, second: str) -> float:
+    """Jaro-Winkler on the words two folded names do not share (the shared ones set aside);
+    names with no distinct word on one side (one a part of the other) compare whole."""
+    a, b = first.split(), second.split()
+    rest_a = [w for w in a if w not in b]
+    rest_b = [w for w in b if w not in a]
+    if not rest_a or not rest_b:
+        return JaroWinkler.normalized_similarity(first, second)
+    return JaroWinkler.normalized_similarity(" ".join(rest_a), " ".join(rest_b))
+
+
 def swap(day: date) -> date | None:
     """``day`` with its day and month swapped (3 August → 8 March), if that is a date."""
     if day.day > 12 or day.day == day.month:
@@ -311,7 +326,8 @@ DEFAULT_RULES: dict[str, list[dict[str, Any]]] = {
                 {"field": "mother_name", "exact": True},
                 {"field": "birth_date", "exact": True},
                 {"field": "sex", "exact": True},
-                {"field": "name", "fuzzy": {"method": "jaro_winkler", "min": 0.85}},
+                # twins share mother and birth date: only their distinct given names differ
+                {"field": "name", "fuzzy": {"method": "jaro_winkler_distinct", "min": 0.85}},
             ],
             "unless": [{"field": "nik", "exact": True}],
         },

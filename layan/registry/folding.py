@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 # Titles and degrees, written with or without dots, before or after the name.
 TITLES = frozenset(
@@ -55,6 +56,7 @@ def fold_word(word: str) -> str:
     return word
 
 
+@lru_cache(maxsize=65536)  # the duplicate check folds each candidate's names for every rule
 def fold_name(name: str) -> str:
     """The matching key of a name: folded words, single spaces (empty for a name of titles)."""
     return " ".join(fold_word(word) for word in name_tokens(name))[:120]

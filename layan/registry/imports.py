@@ -33,7 +33,6 @@ from pathlib import Path
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import load_workbook
@@ -336,6 +335,7 @@ class _Checker:
         self.niks: dict[str, int] = {}
         self.heads: dict[str, int] = {}
         self.first_line: dict[str, int] = {}
+        self.registry_filled = True
         self.width = width  # the header's cells
         # the cell of each attribute; a column the file lacks reads an empty cell at the end
         self.at = [columns[a][0] if a in columns else self.width for a in COLUMNS]
@@ -636,7 +636,7 @@ class Writer:
         self.residents = 0
         self.reason = _("Imported from %(source)s") % {"source": self.source}
         self.tables: dict[type, _Table] = {}
-        self.folds: dict[str, str] = {}
+        self.heads: dict[int, int] = {}  # family id -> its head's resident id
 
     def table(self, model) -> _Table:
         if model not in self.tables:
@@ -648,7 +648,7 @@ class Writer:
         ready = _Table.ready
         now = ready("datetime", self.now)
         day = (lambda d: d) if connection.vendor == "postgresql" else (lambda d: d and str(d))
-        fold = self.fold
+        fold = fold_name
         families = self.table(Family)
         new: dict[str, list[Any]] = {}
         for r in rows:
@@ -693,6 +693,9 @@ class Writer:
             ]
         )
         self.residents += len(resident_ids)
+        for pk, r in zip(resident_ids, rows, strict=True):
+            if r.relation == HEAD:
+                self.heads.setdefault(ids[r.kk_number], pk)
         if self.history:
             changes = self.table(RegistryChange)
             source = json.dumps(self.source, ensure_ascii=False)
@@ -705,25 +708,23 @@ class Writer:
                 for pk, r in zip(resident_ids, rows, strict=True)
             ])  # fmt: skip
 
-    def fold(self, name: str) -> str:
-        """:func:`fold_name`, remembered: names repeat (a mother's name for each child)."""
-        key = self.folds.get(name)
-        if key is None:
-            if len(self.folds) > 200_000:
-                self.folds.clear()
-            key = self.folds[name] = fold_name(name)
-        return key
-
     def finish(self) -> dict[str, int]:
-        """Each new family's head: its member whose relation is *kepala*."""
-        heads = (
-            Resident.objects.filter(family=OuterRef("pk"), relation=HEAD)
-            .exclude(status=LifeStatus.INACTIVE)
-            .order_by("pk")
-            .values("pk")[:1]
+        """Each new family's head: its first member whose relation is *kepala*."""
+        pairs = list(self.heads.items())
+        table = connection.ops.quote_name(Family._meta.db_table)
+        by_arrays = (
+            f"UPDATE {table} AS f SET head_id = v.head FROM "  # noqa: S608 - the model's table
+            "unnest(%s::bigint[], %s::bigint[]) AS v(id, head) WHERE f.id = v.id"
         )
-        for chunk in _chunks(self.created, 5000):
-            Family.objects.filter(pk__in=chunk).update(head=Subquery(heads))
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                for chunk in _chunks(pairs, 50_000):
+                    cursor.execute(by_arrays, [[f for f, _h in chunk], [h for _f, h in chunk]])
+            else:
+                cursor.executemany(
+                    f"UPDATE {table} SET head_id = %s WHERE id = %s",  # noqa: S608 - model table
+                    [(head, family) for family, head in pairs],
+                )
         return {"families": len(self.created), "residents": self.residents}
 
     def write_all(self, rows: Iterable[Row]) -> dict[str, int]:
@@ -794,6 +795,8 @@ def import_file(
     checker = _Checker(columns, len(header), region, timezone.localdate(now), result, max_listed)
     writer = Writer(region=region, now=now, source=path.name, by=by, batch_size=batch_size)
     with transaction.atomic():
+        # an empty registry (the first load) has no NIK or KK number to collide with
+        checker.registry_filled = Resident.objects.exists() or Family.objects.exists()
         batch: list[Row] = []
         for line, cells in rows:
             if not any(c != "" for c in cells):
@@ -828,25 +831,26 @@ def _store(batch: list[Row], checker: _Checker, writer: Writer, dry_run: bool) -
     the file has no error)."""
     if not batch:
         return
-    niks = {r.nik: r.line for r in batch}
-    taken = (
-        Resident.objects.filter(nik__in=list(niks))
-        .exclude(status=LifeStatus.INACTIVE)
-        .values_list("nik", flat=True)
-    )
-    for nik in taken:
-        checker.error(niks[nik], "nik", _("NIK %(nik)s is already in the registry.")
-                      % {"nik": nik}, "nik_registered")  # fmt: skip
     new_kks = {}
     for r in batch:
         if r.kk_number not in writer.family_ids:
             new_kks.setdefault(r.kk_number, r.line)
-    for kk in Family.objects.filter(kk_number__in=list(new_kks)).values_list(
-        "kk_number", flat=True
-    ):
-        checker.error(new_kks[kk], "kk_number",
-                      _("The KK number %(kk)s is already in the registry: an import adds new "
-                        "families only.") % {"kk": kk}, "kk_registered")  # fmt: skip
+    if checker.registry_filled:
+        niks = {r.nik: r.line for r in batch}
+        taken = (
+            Resident.objects.filter(nik__in=list(niks))
+            .exclude(status=LifeStatus.INACTIVE)
+            .values_list("nik", flat=True)
+        )
+        for nik in taken:
+            checker.error(niks[nik], "nik", _("NIK %(nik)s is already in the registry.")
+                          % {"nik": nik}, "nik_registered")  # fmt: skip
+        for kk in Family.objects.filter(kk_number__in=list(new_kks)).values_list(
+            "kk_number", flat=True
+        ):
+            checker.error(new_kks[kk], "kk_number",
+                          _("The KK number %(kk)s is already in the registry: an import adds "
+                            "new families only.") % {"kk": kk}, "kk_registered")  # fmt: skip
     if checker.result.ok and not dry_run:
         writer.write(batch)
     else:

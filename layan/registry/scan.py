@@ -37,7 +37,16 @@ from rapidfuzz import process
 from rapidfuzz.distance import JaroWinkler
 from rapidfuzz.fuzz import token_set_ratio
 
-from layan.registry.dedup import LEVELS, NAME_FIELDS, Matcher, Rule, RuleSet, parse_rules, swap
+from layan.registry.dedup import (
+    LEVELS,
+    NAME_FIELDS,
+    Matcher,
+    Rule,
+    RuleSet,
+    distinct_similarity,
+    parse_rules,
+    swap,
+)
 from layan.registry.folding import fold_name
 from layan.registry.models import LifeStatus, NotDuplicate, Resident, SuspectedDuplicate
 
@@ -129,6 +138,8 @@ def matcher_score(m: Matcher, a: Record, b: Record) -> float | None:
     if m.method:
         if m.method == "jaro_winkler":
             similarity = JaroWinkler.normalized_similarity(mine, theirs)
+        elif m.method == "jaro_winkler_distinct":
+            similarity = distinct_similarity(mine, theirs)
         else:
             similarity = token_set_ratio(mine, theirs) / 100
         return similarity if similarity >= m.min else None
@@ -148,12 +159,19 @@ def rule_score(rule: Rule, a: Record, b: Record) -> float | None:
         if score is None:
             return None
         scores.append(score)
-    if rule.unless and all(matcher_score(m, a, b) is not None for m in rule.unless):
-        return None
+    if rule.unless:
+        # as the check: an ``unless`` matcher one side does not state is left out
+        stated = [m for m in rule.unless if a[POSITION[m.field]] and b[POSITION[m.field]]]
+        if stated and all(matcher_score(m, a, b) is not None for m in stated):
+            return None
     return round(sum(scores) / len(scores), 4)
 
 
 # --------------------------------------------------------------------------- blocks and pairs
+
+
+def _distinct(first: str, second: str, **_cutoff) -> float:
+    return distinct_similarity(first, second)
 
 
 def _candidates(probe: Matcher | None, left: Sequence[Record], right: Sequence[Record],
@@ -177,6 +195,8 @@ def _candidates(probe: Matcher | None, left: Sequence[Record], right: Sequence[R
         return
     if probe.method == "jaro_winkler":
         scorer, cutoff = JaroWinkler.normalized_similarity, probe.min
+    elif probe.method == "jaro_winkler_distinct":
+        scorer, cutoff = _distinct, probe.min
     else:
         scorer, cutoff = token_set_ratio, probe.min * 100
     keys = [b[at] for b in right]

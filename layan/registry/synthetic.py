@@ -40,7 +40,7 @@ from typing import Any
 from django.utils import timezone
 
 from layan.registry.dedup import Person, swap
-from layan.registry.folding import fold_name
+from layan.registry.folding import TITLES, fold_name
 from layan.registry.imports import Row, Writer
 from layan.registry.models import LifeStatus, Region
 
@@ -827,10 +827,13 @@ class _Generator:
         name, born, mother = original.name, original.birth_date, original.mother_name
         for kind in kinds:
             if kind == "spelling":
-                changed = old_spelling(name)
-                name = changed if changed != name else spelling_variant(name, rng)
-                if rng.random() < 0.3:
-                    mother = old_spelling(mother)
+                changed = on_core(name, old_spelling)
+                if changed == name or fold_name(changed) != fold_name(name):
+                    changed = spelling_variant(name, rng)  # already old, or no letter to change
+                name = changed
+                older = on_core(mother, old_spelling)
+                if rng.random() < 0.3 and fold_name(older) == fold_name(mother):
+                    mother = older
             elif kind == "title":
                 name = with_title(name, original.sex, rng)
             elif kind == "typo":
@@ -897,15 +900,30 @@ def natural_variant(name: str, rng: random.Random) -> str:
     return " ".join(words)
 
 
+def _is_title(word: str) -> bool:
+    return word.strip(",").replace(".", "").lower() in TITLES
+
+
+def on_core(name: str, change) -> str:
+    """``name`` with ``change`` applied to each word that is not a title or degree."""
+    return " ".join(w if _is_title(w) else change(w) for w in name.split())
+
+
 def spelling_variant(name: str, rng: random.Random) -> str:
-    """Another accepted spelling of ``name`` (joined or split words, a doubled letter)."""
+    """Another accepted spelling of ``name`` (two words joined, a letter another way), titles and
+    degrees left as they are."""
     words = name.split()
+    core = [i for i, w in enumerate(words) if not _is_title(w)]
     variants = []
-    if len(words) >= 2:
-        variants.append(" ".join([words[0] + words[1], *words[2:]]))
-    for old, new in (("Y", "I"), ("I", "Y"), ("F", "V"), ("TH", "T"), ("H", ""), ("A", "AH")):
-        if old in name[1:]:
-            variants.append(name[0] + name[1:].replace(old, new, 1))
+    for a, b in zip(core, core[1:], strict=False):
+        if b == a + 1 and not words[a].endswith(","):
+            variants.append(" ".join([*words[:a], words[a] + words[b], *words[b + 1 :]]))
+    for i in core:
+        word = words[i]
+        for old, new in (("Y", "I"), ("I", "Y"), ("F", "V"), ("TH", "T"), ("H", ""), ("A", "AH")):
+            if old in word[1:]:
+                changed = word[0] + word[1:].replace(old, new, 1)
+                variants.append(" ".join([*words[:i], changed, *words[i + 1 :]]))
     return rng.choice(variants) if variants else name + "H"
 
 
@@ -916,12 +934,14 @@ def with_title(name: str, sex: str, rng: random.Random) -> str:
 
 
 def typo(name: str, rng: random.Random) -> str:
-    """One slip of the keyboard in the last word: a letter swapped, dropped, doubled or
-    replaced by its neighbour."""
+    """One slip of the keyboard in the last word that is not a title or degree: a letter
+    swapped, dropped, doubled or replaced by its neighbour."""
     words = name.split()
-    word = words[-1]
-    if len(word) < 4:
+    core = [i for i, w in enumerate(words) if not _is_title(w)]
+    if not core or len(words[core[-1]].strip(",")) < 4:
         return name + "H"
+    at = core[-1]
+    word = words[at].strip(",")
     i = rng.randrange(1, len(word) - 1)
     kind = rng.randrange(4)
     if kind == 0:
@@ -933,7 +953,9 @@ def typo(name: str, rng: random.Random) -> str:
     else:
         near = {"A": "E", "E": "A", "I": "U", "O": "U", "U": "O", "N": "M", "M": "N", "S": "Z"}
         word = word[:i] + near.get(word[i], "A") + word[i + 1 :]
-    return " ".join([*words[:-1], word])
+    if words[at].endswith(","):
+        word += ","
+    return " ".join([*words[:at], word, *words[at + 1 :]])
 
 
 def generate(

@@ -11,7 +11,7 @@ from django.contrib.auth import get_user_model
 
 from layan.core.errors import Conflict, Invalid, NotFound
 from layan.registry.backend import FamilyData, LocalRegistry, PersonData
-from layan.registry.dedup import Person
+from layan.registry.dedup import Person, Record, check, parse_rules
 from layan.registry.models import (
     Family,
     LifeStatus,
@@ -296,3 +296,34 @@ def test_marking_a_pair_not_duplicate(registry, officer, two_records):
     assert NotDuplicate.objects.count() == 1
     assert len(changes(RegistryChange.Kind.NOT_DUPLICATE)) == 1
     assert registry.not_duplicates([keep.pk]) == {(keep.pk, duplicate.pk)}
+
+
+def test_the_check_asks_the_registry_for_one_key_per_rule():
+    """A rule matches only records all its matchers match: the most selective key is enough
+    (a common name or mother's name would bring thousands of records for nothing)."""
+    person = Person(name="SITI AMINAH", nik="1808015203920002", birth_date=date(1992, 3, 12),
+                    sex="P", mother_name="SUMARNI")  # fmt: skip
+    keys = rules_of(None).search_keys(person)
+    assert keys.niks == {"1808015203920002"} and keys.names == {}
+    assert keys.dates == {date(1992, 3, 11), date(1992, 3, 12), date(1992, 3, 13),
+                          date(1992, 12, 3)}  # fmt: skip
+    by_name = parse_rules({"warn": [{"name": "n", "all": [
+        {"field": "name", "exact": True}, {"field": "mother_name", "exact": True}]}]})  # fmt: skip
+    assert by_name.search_keys(person).names == {"name": {"siti aminah"}}
+    undated = rules_of(None).search_keys(Person(name="SITI AMINAH", sex="P"))
+    assert not undated  # no NIK, no birth date: no default rule can match
+
+
+def test_twins_sharing_a_first_name_are_two_people_and_a_misspelt_name_is_one():
+    """``same_mother_and_birth`` compares the words two names do not share: MUHAMMAD RIZKI and
+    MUHAMMAD FAUZAN are 0.88 alike as whole names, RIZKI and FAUZAN 0.46."""
+    rules = rules_of(None)
+    born = date(2015, 6, 1)
+    twin = Person(name="MUHAMMAD RIZKI", birth_date=born, sex="L", nik="1808010106150001",
+                  mother_name="SITI AMINAH")  # fmt: skip
+    brother = Record(id=2, nik="1808010106150002", name="MUHAMMAD FAUZAN", birth_date=born,
+                     sex="L", mother_name="SITI AMINAH")  # fmt: skip
+    assert check(twin, [brother], rules) == []
+    misspelt = Record(id=3, nik="1808010106150003", name="MUHAMAD RISKI", birth_date=born,
+                      sex="L", mother_name="SITI AMINAH")  # fmt: skip
+    assert [m.rule for m in check(twin, [misspelt], rules)] == ["same_mother_and_birth"]
