@@ -9,7 +9,9 @@ class Config(AppConfig):
     def ready(self) -> None:
         # Imported here, as Django asks: the app registry must be ready before models load.
         from layan.cases import revisions
+        from layan.offices import editing as catalogue_editing
         from layan.sop import editing
 
-        # The SOP editor asks the engine before a version strands requests under way.
+        # The editors ask the engine before a version strands requests under way.
         editing.register_guard("requests_at_removed_steps", revisions.requests_at_removed_steps)
+        catalogue_editing.register_guard("requests_under_way", revisions.catalogue_refusals)

@@ -151,7 +151,10 @@ def checklist(case: Case) -> tuple[list[RequirementRow], list[Attachment]]:
         rows.append(
             RequirementRow(
                 requirement=requirement,
-                applies=condition_applies(requirement.condition, answers),
+                applies=condition_applies(requirement.condition, answers)
+                and (
+                    requirement.applies_from is None or case.created_at >= requirement.applies_from
+                ),
                 attachments=files.pop(requirement.code, []),
                 value=str(answers.get(requirement.code) or "")
                 if requirement.kind in ("text", "nik")

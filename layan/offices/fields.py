@@ -17,7 +17,9 @@ from datetime import date
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop as N_
 
+from layan.offices.problems import Problem
 from layan.registry.nik import NikError, parse_nik
 
 FIELD_KINDS = ("text", "textarea", "nik", "kk", "number", "date", "choice", "table")
@@ -48,22 +50,24 @@ def _pairs(raw: Any) -> list[tuple[str, str]]:
     return [(str(value), str(label)) for value, label in items]
 
 
-def check_fields(raw: Any, where: str, *, columns: bool = False) -> list[str]:
+def check_fields(raw: Any, where: str, *, columns: bool = False) -> list[Problem]:
     """Problems of a ``fields`` list in a catalogue (empty when it is well formed)."""
     if raw is None:
         return []
     if not isinstance(raw, list):
-        return [f"{where}: fields must be a list"]
-    problems: list[str] = []
+        return [Problem(where, N_("fields must be a list"))]
+    problems: list[Problem] = []
     seen: set[str] = set()
     kinds = COLUMN_KINDS if columns else FIELD_KINDS
     for item in raw:
         if not isinstance(item, dict):
-            problems.append(f"{where}: field {item!r} must be a mapping")
+            problems.append(Problem(where, N_("field %(field)r must be a mapping"), field=item))
             continue
         code = item.get("code")
         if not isinstance(code, str) or not _KEY.match(code) or code in seen:
-            problems.append(f"{where}: field code {code!r} is invalid or repeated")
+            problems.append(
+                Problem(where, N_("field code %(code)r is invalid or repeated"), code=code)
+            )
             continue
         seen.add(code)
         here = f"{where}: field {code}"
@@ -79,23 +83,37 @@ def check_fields(raw: Any, where: str, *, columns: bool = False) -> list[str]:
             "help",
         }
         if unknown:
-            problems.append(f"{here}: unknown key(s) {', '.join(sorted(map(str, unknown)))}")
+            problems.append(
+                Problem(
+                    here,
+                    N_("unknown key(s) %(keys)s"),
+                    keys=", ".join(sorted(map(str, unknown))),
+                )
+            )
         if not item.get("label"):
-            problems.append(f"{here}: label is missing")
+            problems.append(Problem(here, N_("label is missing")))
         kind = item.get("kind")
         if kind not in kinds:
-            problems.append(f"{here}: kind must be one of {', '.join(kinds)}")
+            problems.append(
+                Problem(here, N_("kind must be one of %(kinds)s"), kinds=", ".join(kinds))
+            )
         if not isinstance(item.get("required", True), bool):
-            problems.append(f"{here}: required must be true or false")
+            problems.append(Problem(here, N_("required must be true or false")))
         if kind == "choice" and not (isinstance(item.get("choices"), dict) and item["choices"]):
-            problems.append(f"{here}: choices must be a non-empty mapping")
+            problems.append(Problem(here, N_("choices must be a non-empty mapping")))
         if kind == "table":
             if not item.get("columns"):
-                problems.append(f"{here}: a table needs columns")
+                problems.append(Problem(here, N_("a table needs columns")))
             problems += check_fields(item.get("columns"), here, columns=True)
             lo, hi = item.get("min_rows", 0), item.get("max_rows", MAX_ROWS)
             if not (isinstance(lo, int) and isinstance(hi, int) and 0 <= lo <= hi <= MAX_ROWS):
-                problems.append(f"{here}: rows must satisfy 0 ≤ min_rows ≤ max_rows ≤ {MAX_ROWS}")
+                problems.append(
+                    Problem(
+                        here,
+                        N_("rows must satisfy 0 ≤ min_rows ≤ max_rows ≤ %(max)s"),
+                        max=MAX_ROWS,
+                    )
+                )
     return problems
 
 
