@@ -36,7 +36,7 @@ from django.utils.translation import gettext_noop as N_
 from layan.core.errors import Conflict, Forbidden, Invalid, NotFound
 from layan.offices import changelog
 from layan.offices.models import ChangeLog, Office
-from layan.offices.staff import holds_role
+from layan.offices.staff import APPROVER_ROLE, EDITOR_ROLE, holds_role
 from layan.sop import drafts
 from layan.sop.definition import (
     SopDefinition,
@@ -50,8 +50,6 @@ from layan.sop.diff import Diff, diff
 from layan.sop.models import DraftState, Origin, Sop, SopDraft, SopVersion
 from layan.sop.services import checksum, load_definition, role_problems
 
-EDITOR_ROLE = "admin"
-APPROVER_ROLE = "kadis"
 MAX_REASON = 1000
 MAX_IMPORT = 200_000  # characters of a YAML file imported into a draft
 

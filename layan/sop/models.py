@@ -44,8 +44,10 @@ class Sop(models.Model):
         return self.version_at(timezone.now())
 
     def version_at(self, moment: datetime) -> SopVersion | None:
-        """The highest-numbered version whose effective moment has come by ``moment``."""
-        return self.versions.in_force(moment).order_by("-number").first()
+        """The highest-numbered version whose effective moment has come by ``moment``; for a
+        moment before any took effect (a request recorded after the fact), the first one."""
+        found = self.versions.in_force(moment).order_by("-number").first()
+        return found or self.versions.order_by("number").first()
 
 
 class Origin(models.TextChoices):
