@@ -84,9 +84,9 @@ QUEUES = (
 BY_SLUG = {queue.slug: queue for queue in QUEUES}
 
 
-def queue_filter(queue: Queue, *, office: str, role: str | None, user_id: int) -> CaseFilter:
-    """The queue's filter for one officer at one office and role."""
-    narrowed = replace(queue.filter, office=office)
+def queue_filter(queue: Queue, *, role: str | None, user_id: int) -> CaseFilter:
+    """The queue's filter for one officer at one role (applied to their office's requests)."""
+    narrowed = queue.filter
     if queue.for_role:
         narrowed = replace(narrowed, role=role or "-")
     if queue.mine:

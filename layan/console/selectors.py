@@ -9,7 +9,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from layan.bot.models import CaseContact
@@ -24,37 +25,70 @@ from layan.cases.models import (
     EventKind,
     Status,
 )
-from layan.cases.selectors import CaseFilter, late_q, visible_cases
+from layan.cases.selectors import CaseFilter, late_q
 from layan.console.desk import Desk
 from layan.console.queues import QUEUES, Queue, queue_filter
 from layan.documents.services import WORK_LABELS
+from layan.offices.models import StaffRole
 from layan.sop.definition import ACTION_KINDS
 from layan.whatsapp.models import Conversation
 
 
 def office_cases(desk: Desk) -> QuerySet[Case]:
-    """The requests of the desk's office (and only if the officer holds a role there)."""
-    return visible_cases(desk.user).filter(office=desk.office)
+    """The requests of the desk's office. The desk is only ever an office where the officer
+    holds a staff role (:func:`layan.console.desk.desk_for`), so this is the office's share of
+    :func:`layan.cases.selectors.visible_cases`, without asking again which offices those are."""
+    return Case.objects.filter(office=desk.office).select_related(
+        "office", "service", "current_step", "current_step__role", "assigned_to", "sop_version"
+    )
 
 
-def queue_counts(desk: Desk, role: str | None) -> list[tuple[Queue, int]]:
-    base = office_cases(desk)
-    out = []
+def listed(cases: QuerySet[Case]) -> QuerySet[Case]:
+    """``cases`` for a list of rows: only the relations a row shows, without the data-entry
+    form (the SOP version's definition and source text and the form are the widest columns)."""
+    return (
+        cases.select_related(None)
+        .select_related("service", "current_step", "assigned_to")
+        .defer("form_data")
+    )
+
+
+def queue_counts(
+    desk: Desk, role: str | None, now: datetime | None = None, shown: Queue | None = None
+) -> list[tuple[Queue, int | None]]:
+    """Every queue's count for the officer: the queues of open requests in one grouped query
+    over the office's open requests. A queue of closed requests grows without end (counting
+    an office's years of them costs more than the rest of the page), so it is counted only
+    when it is the one ``shown``; otherwise its count is None."""
+    now = now or timezone.now()
+    base = Case.objects.filter(office=desk.office)
+    together, alone = {}, []
     for queue in QUEUES:
-        f = queue_filter(queue, office=desk.office.code, role=role, user_id=desk.user.pk)
-        out.append((queue, f.apply(base).count()))
-    return out
+        f = queue_filter(queue, role=role, user_id=desk.user.pk)
+        if f.statuses is not None and set(f.statuses) <= set(OPEN):
+            together[queue.slug] = Count("pk", filter=f.where(now))
+        else:
+            alone.append((queue, f))
+    counts = base.filter(status__in=OPEN).aggregate(**together) if together else {}
+    for queue, f in alone:
+        counts[queue.slug] = base.filter(f.where(now)).count() if queue == shown else None
+    return [(queue, counts[queue.slug]) for queue in QUEUES]
 
 
 def queue_cases(
-    desk: Desk, queue: Queue, role: str | None, query: str = "", channel: str | None = None
+    desk: Desk,
+    queue: Queue,
+    role: str | None,
+    query: str = "",
+    channel: str | None = None,
+    now: datetime | None = None,
 ) -> QuerySet[Case]:
-    f = queue_filter(queue, office=desk.office.code, role=role, user_id=desk.user.pk)
+    f = queue_filter(queue, role=role, user_id=desk.user.pk)
     if query:
-        f = CaseFilter(office=desk.office.code, query=query)  # search spans every queue
+        f = CaseFilter(query=query)  # search spans every queue
     if channel:
         f = replace(f, channel=channel)
-    return f.apply(office_cases(desk)).prefetch_related("flags")
+    return listed(f.apply(office_cases(desk), now)).prefetch_related("flags")
 
 
 def case_conversations(case: Case) -> list[Conversation]:
@@ -169,9 +203,9 @@ def backlog(desk: Desk, now: datetime) -> list[StepLoad]:
             "current_step__role__name",
         )
         .annotate(
-            open=Count("pk", distinct=True),
-            overdue=Count("pk", filter=late, distinct=True),
-            waiting=Count("pk", filter=Q(status=Status.WAITING_APPLICANT), distinct=True),
+            open=Count("pk"),
+            overdue=Count("pk", filter=late),
+            waiting=Count("pk", filter=Q(status=Status.WAITING_APPLICANT)),
         )
         .order_by("service__position", "service__code", "current_step__position")
     )
@@ -191,7 +225,7 @@ def backlog(desk: Desk, now: datetime) -> list[StepLoad]:
 
 
 def overdue_cases(desk: Desk, now: datetime) -> QuerySet[Case]:
-    return CaseFilter(statuses=ACTIVE, overdue=True).apply(office_cases(desk), now)
+    return listed(CaseFilter(statuses=ACTIVE, overdue=True).apply(office_cases(desk), now))
 
 
 @dataclass(frozen=True)
@@ -207,9 +241,9 @@ def workload(desk: Desk, now: datetime) -> list[OfficerLoad]:
     """Per officer of the office: requests in hand (late ones too) and actions in 7 days."""
     User = get_user_model()
     since = now - timedelta(days=7)
-    officers = (
-        User.objects.filter(staff_roles__role__office=desk.office, is_active=True)
-        .distinct()
+    holds_role = StaffRole.objects.filter(user=OuterRef("pk"), role__office=desk.office)
+    officers = list(
+        User.objects.filter(Exists(holds_role), is_active=True)
         .annotate(
             holding=Count(
                 "assigned_cases",
@@ -217,7 +251,6 @@ def workload(desk: Desk, now: datetime) -> list[OfficerLoad]:
                     assigned_cases__office=desk.office,
                     assigned_cases__status__in=OPEN,
                 ),
-                distinct=True,
             ),
             holding_late=Count(
                 "assigned_cases",
@@ -226,14 +259,18 @@ def workload(desk: Desk, now: datetime) -> list[OfficerLoad]:
                     assigned_cases__status__in=ACTIVE,
                     assigned_cases__step_due_at__lt=now,
                 ),
-                distinct=True,
             ),
         )
         .order_by("-holding", "username")
     )
+    # Only these officers' lines are shown: asking for them by name lets the database read
+    # each one's last week from the (actor, at) index instead of the whole history.
     done = dict(
         CaseEvent.objects.filter(
-            case__office=desk.office, at__gte=since, actor_kind=CaseEvent.ActorKind.STAFF
+            actor_id__in=[u.pk for u in officers],
+            at__gte=since,
+            actor_kind=CaseEvent.ActorKind.STAFF,
+            case__office=desk.office,
         )
         .exclude(kind__in=[EventKind.CLAIM, EventKind.RELEASE])
         .values("actor_id")

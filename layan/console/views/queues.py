@@ -7,6 +7,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -20,6 +21,18 @@ from layan.reports import selectors as report_selectors
 
 ROLE_KEY = "console_role"
 PAGE_SIZE = 25
+
+
+class CountedPaginator(Paginator):
+    """A paginator told how long its list is (the queue's count, read for the tabs already)."""
+
+    def __init__(self, object_list, per_page, count: int):
+        super().__init__(object_list, per_page)
+        self._known_count = count
+
+    @cached_property
+    def count(self) -> int:
+        return self._known_count
 
 
 def chosen_role(request) -> str | None:
@@ -48,25 +61,31 @@ def queue(request, slug: str):
     query = (request.GET.get("q") or "").strip()
     channel = request.GET.get("channel")
     channel = channel if channel in IntakeChannel.values else None
-    cases = selectors.queue_cases(desk, chosen, role, query, channel)
-    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    now = timezone.now()
+    cases = selectors.queue_cases(desk, chosen, role, query, channel, now)
+    rows_only = bool(request.htmx and request.htmx.target == "rows")
+    # The tabs' counts (not shown when only the rows are asked for, as the search box does);
+    # the chosen queue's count is the list's length unless a search or channel narrows it.
+    counts = [] if rows_only else selectors.queue_counts(desk, role, now, shown=chosen)
+    known = dict((q.slug, n) for q, n in counts).get(chosen.slug)
+    if known is not None and not query and not channel:
+        paginator = CountedPaginator(cases, PAGE_SIZE, known)
+    else:
+        paginator = Paginator(cases, PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
     context = {
         "queue": chosen,
         "role": role,
-        "counts": selectors.queue_counts(desk, role),
+        "counts": counts,
         "page": page,
         "query": query,
         "channel": channel,
         "channels": IntakeChannel.choices,
-        "now": timezone.now(),
+        "now": now,
     }
-    if desk.reads_reports and not (request.htmx and request.htmx.target == "rows"):
-        context["head_card"] = report_selectors.head_card(desk.office, context["now"])
-    template = (
-        "console/_queue_rows.html"
-        if request.htmx and request.htmx.target == "rows"
-        else ("console/queue.html")
-    )
+    if desk.reads_reports and not rows_only:
+        context["head_card"] = report_selectors.head_card(desk.office, now)
+    template = "console/_queue_rows.html" if rows_only else "console/queue.html"
     return render(request, template, context)
 
 
