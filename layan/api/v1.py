@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
-from layan.api import cases, inbox, offices, registry, reports
+from layan.api import cases, editing, inbox, offices, registry, reports
 from layan.core.errors import LayanError
 
 api = NinjaAPI(
@@ -62,4 +62,5 @@ api.add_router("/v1/", offices.router)
 api.add_router("/v1/", cases.router)
 api.add_router("/v1/", inbox.router)
 api.add_router("/v1/", reports.router)
+api.add_router("/v1/", editing.router)
 api.add_router("/v1/", registry.router)
