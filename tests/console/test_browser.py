@@ -423,6 +423,7 @@ def test_every_console_page_fits_a_phone_and_a_laptop_without_errors(demo, brows
         visit(operator, "sop-list", demo.url("/console/sop/"), width)
         sop_link = page.locator('main a[href*="/console/sop/"]').first.get_attribute("href")
         visit(operator, "sop", demo.url(sop_link), width)
+        visit(operator, "registry", demo.url(f"/console/registry/?nik={HEAD_NIK}"), width)
         operator.context.close()
 
         supervisor = watched_page(browser, viewport=viewport, mobile=mobile)
@@ -434,6 +435,7 @@ def test_every_console_page_fits_a_phone_and_a_laptop_without_errors(demo, brows
         admin = watched_page(browser, viewport=viewport, mobile=mobile)
         sign_in(demo, admin, "waykanan.admin")
         visit(admin, "access-log", demo.url("/console/access-log/"), width)
+        visit(admin, "registry-suspects", demo.url("/console/registry/suspects/"), width)
         admin.context.close()
 
     assert len(pages_seen) >= 2 * 20, pages_seen
