@@ -14,6 +14,10 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from layan.api.models import ApiToken
+from layan.cases.models import Case
+from layan.offices.models import Office, Service
+from tests.api.test_api_walker import Api, walk
+from tests.signing import keys_for_signers
 
 pytestmark = pytest.mark.django_db
 
@@ -129,8 +133,6 @@ def test_a_version_for_later_is_not_taken_by_new_requests_yet(client, admin):
 
 
 def test_approval_by_the_head_of_office_a_second_person(client, admin):
-    from layan.offices.models import Office
-
     Office.objects.filter(code="waykanan").update(change_approval=True)
     kadis = bearer("waykanan.kadis")
     draft = client.get(f"{FLOW}/draft", **admin).json()
@@ -197,3 +199,64 @@ def test_a_draft_is_discarded(client, admin):
     assert client.get(f"{FLOW}/draft", **admin).status_code == 200
     assert client.delete(f"{FLOW}/draft", **admin).status_code == 204
     assert client.delete(f"{FLOW}/draft", **admin).status_code == 404
+
+
+def test_way_kanan_changes_kia_baru_and_requests_finish_on_their_own_versions(client, admin):
+    """The issue's walk-through: the administrator adds a Kabid check after the Kasi's that
+    returns one level down, changes the Kasi's minutes and publishes; the request submitted
+    before finishes on version 1's five steps, a new one on version 2's six."""
+    office = Office.objects.get(code="waykanan")
+    keys_for_signers(office)
+    api = Api(client, office)
+    service = Service.objects.get(office=office, code="kia-baru")
+    body = {
+        "office": "waykanan",
+        "service": "kia-baru",
+        "applicant_name": "Rina Lestari",
+        "applicant_nik": "1808014506900001",
+        "channel": "counter",
+    }
+    old = api.call("post", "/api/v1/cases", "operator_online", body, expect=201)
+
+    draft = client.get(f"{FLOW}/draft", **admin).json()
+    data = copy.deepcopy(draft["data"])
+    data["roles"].append({"code": "kabid", "label": "KABID", "kind": "staff"})
+    data["steps"][2]["minutes"] = 8
+    data["steps"].insert(
+        3,
+        {
+            "number": 4,
+            "activity": "Verifikasi akhir oleh Kabid",
+            "role": "kabid",
+            "minutes": 5,
+            "actions": [
+                {"kind": "approve", "label": "Sesuai, cetak KIA"},
+                {"kind": "return", "to": 3, "label": "Tidak sesuai, kembalikan ke Kasi"},
+            ],
+        },
+    )
+    for number, step in enumerate(data["steps"], start=1):
+        step["number"] = number
+    saved = send(
+        client, "put", f"{FLOW}/draft", {"revision": draft["revision"], "data": data}, admin
+    )
+    assert saved.json()["problems"] == []
+    published = send(
+        client,
+        "post",
+        f"{FLOW}/draft/publish",
+        {"revision": saved.json()["revision"], "reason": "Verifikasi Kabid sebelum cetak"},
+        admin,
+    )
+    assert published.json() == {"submitted": False, "version": 2}
+
+    new = walk(api, service, "operator_online")
+    finished_old = walk(api, service, "operator_online", code=old["code"])
+    old_case, new_case = Case.objects.get(code=old["code"]), Case.objects.get(code=new["code"])
+    assert (old_case.sop_version.number, new_case.sop_version.number) == (1, 2)
+    assert finished_old["status"] == new["status"] == "completed"
+    old_steps = list(old_case.events.exclude(from_step="").values_list("from_step", flat=True))
+    new_steps = list(new_case.events.exclude(from_step="").values_list("from_step", flat=True))
+    assert "6" not in old_steps and "6" in new_steps
+    kabid = new_case.events.filter(from_step="4", kind="approve").get()
+    assert kabid.role == "kabid"

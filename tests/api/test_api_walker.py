@@ -80,8 +80,9 @@ class Api:
         )
 
 
-def walk(api: Api, service: Service, creator: str) -> dict:
-    """Create a request as ``creator`` and take it to its end, each step by its acting role."""
+def walk(api: Api, service: Service, creator: str, code: str | None = None) -> dict:
+    """Create a request as ``creator`` (or take request ``code``) and take it to its end, each
+    step by its acting role."""
     url = "/api/v1/cases"
     body = {
         "office": service.office.code,
@@ -90,7 +91,10 @@ def walk(api: Api, service: Service, creator: str) -> dict:
         "applicant_nik": "1808014506900001",
         "channel": "counter",
     }
-    case = api.call("post", url, creator, body, expect=201)
+    if code is None:
+        case = api.call("post", url, creator, body, expect=201)
+    else:
+        case = api.call("get", f"{url}/{code}", creator)
     code = case["code"]
     assert case["channel"] == "counter"
     card = kind_of(service).card
