@@ -23,8 +23,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import queue
 import re
 import sqlite3
+import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -336,6 +338,8 @@ class _Checker:
         self.heads: dict[str, int] = {}
         self.first_line: dict[str, int] = {}
         self.registry_filled = True
+        self.lock = threading.Lock()
+        self.own_errors = 0
         self.width = width  # the header's cells
         # the cell of each attribute; a column the file lacks reads an empty cell at the end
         self.at = [columns[a][0] if a in columns else self.width for a in COLUMNS]
@@ -343,19 +347,24 @@ class _Checker:
     def name_of(self, attr: str) -> str:
         return self.columns[attr][1] if attr in self.columns else COLUMNS[attr][0]
 
-    def error(self, line: int, attr: str, message: str, code: str) -> None:
-        self.result.error_count += 1
-        if len(self.result.errors) < self.max_listed:
-            self.result.errors.append(Problem(line, self.name_of(attr), message, code))
+    def error(self, line: int, attr: str, message: str, code: str, *, mine=True) -> None:
+        """An error on a row; ``mine`` is False for the writing thread's (a NIK already in the
+        registry), which :meth:`row` must not count as its row's."""
+        with self.lock:  # the checking thread and the writing one both report
+            self.result.error_count += 1
+            self.own_errors += mine
+            if len(self.result.errors) < self.max_listed:
+                self.result.errors.append(Problem(line, self.name_of(attr), message, code))
 
     def finding(self, line: int, attr: str, message: str, code: str) -> None:
-        self.result.finding_count += 1
-        if len(self.result.findings) < self.max_listed:
-            self.result.findings.append(Problem(line, self.name_of(attr), message, code))
+        with self.lock:
+            self.result.finding_count += 1
+            if len(self.result.findings) < self.max_listed:
+                self.result.findings.append(Problem(line, self.name_of(attr), message, code))
 
     def row(self, line: int, cells: list[Any]) -> Row | None:
         """The checked row, or None (its errors recorded)."""
-        errors = self.result.error_count
+        errors = self.own_errors
         if len(cells) <= self.width:
             cells = [*cells, *([""] * (self.width + 1 - len(cells)))]
         (raw_nik, raw_kk, name, birth_place, raw_born, raw_sex, raw_religion, raw_marital,
@@ -400,7 +409,7 @@ class _Checker:
                     self.error(line, "relation",
                                _("The family %(kk)s already has its head on line %(line)d.")
                                % {"kk": kk, "line": seen}, "two_heads")  # fmt: skip
-        if self.result.error_count != errors:
+        if self.own_errors != errors:
             return None
         return Row(
             line, nik, kk, name, born, sex, birth_place[:80], religion, marital, relation,
@@ -556,8 +565,8 @@ def _chunks(items: Sequence, size: int) -> Iterator[Sequence]:
 class _Table:
     """Many rows into one model's table at once, around the ORM (whose bulk_create spends most
     of an import building instances and SQL): COPY with ids taken from the table's sequence on
-    PostgreSQL, multi-row INSERT … RETURNING elsewhere. Callers give each row's values ready for
-    the database (:meth:`ready`); a column they leave out gets the field's default."""
+    PostgreSQL, multi-row INSERT … RETURNING elsewhere. Callers give each row's values as the
+    database takes them (dates adapted, JSON as text); a column left out gets its default."""
 
     def __init__(self, model):
         fields = [f for f in model._meta.concrete_fields if not f.primary_key]
@@ -579,15 +588,6 @@ class _Table:
                 if getlimit is not None:
                     limit = getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
         self.per_statement = max(1, min(1000, limit // len(fields)))
-
-    @staticmethod
-    def ready(field_type: str, value: Any) -> Any:
-        """A value of a DateField, DateTimeField or JSONField as the database takes it."""
-        if field_type == "date":
-            return connection.ops.adapt_datefield_value(value)
-        if field_type == "datetime":
-            return connection.ops.adapt_datetimefield_value(value)
-        return json.dumps(value, ensure_ascii=False)
 
     def values(self, row: dict[str, Any]) -> list[Any]:
         defaults = self.defaults
@@ -645,9 +645,8 @@ class Writer:
 
     def write(self, rows: Sequence[Row]) -> None:
         region = self.region
-        ready = _Table.ready
-        now = ready("datetime", self.now)
-        day = (lambda d: d) if connection.vendor == "postgresql" else (lambda d: d and str(d))
+        now = connection.ops.adapt_datetimefield_value(self.now)
+        day = connection.ops.adapt_datefield_value
         fold = fold_name
         families = self.table(Family)
         new: dict[str, list[Any]] = {}
@@ -688,7 +687,7 @@ class Writer:
                         "created_at": now,
                         "updated_at": now,
                     }
-                )  # fmt: skip
+                )
                 for r in rows
             ]
         )
@@ -794,31 +793,72 @@ def import_file(
     result.region = region
     checker = _Checker(columns, len(header), region, timezone.localdate(now), result, max_listed)
     writer = Writer(region=region, now=now, source=path.name, by=by, batch_size=batch_size)
-    with transaction.atomic():
-        # an empty registry (the first load) has no NIK or KK number to collide with
-        checker.registry_filled = Resident.objects.exists() or Family.objects.exists()
+    # The file is read and checked in a thread while this one writes the batches checked
+    # so far (the database works meanwhile), all in this thread's one transaction.
+    checked: queue.Queue = queue.Queue(maxsize=4)
+    stop = threading.Event()
+    reader = threading.Thread(
+        target=_check_rows, args=(rows, checker, batch_size, checked, stop),
+        name="registry-import-check", daemon=True,
+    )  # fmt: skip
+    try:
+        with transaction.atomic():
+            # an empty registry (the first load) has no NIK or KK number to collide with
+            checker.registry_filled = Resident.objects.exists() or Family.objects.exists()
+            reader.start()
+            while (batch := checked.get()) is not None:
+                if isinstance(batch, BaseException):
+                    raise batch
+                _store(batch, checker, writer, dry_run)
+            if result.ok and not dry_run:
+                counts = writer.finish()
+                result.families, result.residents = counts["families"], counts["residents"]
+                result.stored = True
+            else:
+                transaction.set_rollback(True)
+                result.families, result.residents = len(checker.first_line), len(checker.niks)
+    finally:
+        stop.set()
+        if reader.is_alive():
+            reader.join(timeout=10)
+    result.errors.sort(key=lambda p: p.line)
+    result.findings.sort(key=lambda p: p.line)
+    result.seconds = time.monotonic() - started
+    return result
+
+
+def _check_rows(rows: Iterator[tuple[int, list[Any]]], checker: _Checker, batch_size: int,
+                out: queue.Queue, stop: threading.Event) -> None:  # fmt: skip
+    """Check the rows, putting batches of good ones on ``out``, then None (or the exception
+    that stopped the reading)."""
+
+    def put(item) -> None:
+        while not stop.is_set():
+            try:
+                out.put(item, timeout=0.5)
+                return
+            except queue.Full:
+                continue
+
+    try:
         batch: list[Row] = []
         for line, cells in rows:
+            if stop.is_set():
+                return
             if not any(c != "" for c in cells):
                 continue
-            result.rows += 1
+            checker.result.rows += 1
             row = checker.row(line, cells)
             if row is not None:
                 batch.append(row)
             if len(batch) >= batch_size:
-                _store(batch, checker, writer, dry_run)
+                put(batch)
                 batch = []
-        _store(batch, checker, writer, dry_run)
+        put(batch)
         checker.families_without_head()
-        if result.ok and not dry_run:
-            counts = writer.finish()
-            result.families, result.residents = counts["families"], counts["residents"]
-            result.stored = True
-        else:
-            transaction.set_rollback(True)
-            result.families, result.residents = len(checker.first_line), len(checker.niks)
-    result.seconds = time.monotonic() - started
-    return result
+        put(None)
+    except BaseException as exc:  # noqa: BLE001 - handed to the importing thread
+        put(exc)
 
 
 def _chain_rows(taken: list, rest: Iterator) -> Iterator[tuple[int, list[Any]]]:
@@ -844,13 +884,14 @@ def _store(batch: list[Row], checker: _Checker, writer: Writer, dry_run: bool) -
         )
         for nik in taken:
             checker.error(niks[nik], "nik", _("NIK %(nik)s is already in the registry.")
-                          % {"nik": nik}, "nik_registered")  # fmt: skip
+                          % {"nik": nik}, "nik_registered", mine=False)  # fmt: skip
         for kk in Family.objects.filter(kk_number__in=list(new_kks)).values_list(
             "kk_number", flat=True
         ):
             checker.error(new_kks[kk], "kk_number",
                           _("The KK number %(kk)s is already in the registry: an import adds "
-                            "new families only.") % {"kk": kk}, "kk_registered")  # fmt: skip
+                            "new families only.") % {"kk": kk}, "kk_registered",
+                          mine=False)  # fmt: skip
     if checker.result.ok and not dry_run:
         writer.write(batch)
     else:

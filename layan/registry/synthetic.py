@@ -302,6 +302,35 @@ MIDDLE = {
           "Rahma", "Fitri", "Puspita", "Tri", "Eka", "Sari", "Wulan", "Intan", "Mega"),
 }
 
+# The parts of coined Javanese names.
+COINED = {
+    "start": ("su", "sa", "pa", "ka", "wa", "da", "tu", "mu", "ha", "ra", "sri", "pur", "sar",
+              "kas", "mar", "tar", "sas", "war", "ngat", "sup", "sug", "suk", "sum", "sut", "ju",
+              "ti", "ri", "pai", "tuk", "wag", "kar", "dar", "nga"),
+    "root": ("", "", "", "ki", "mi", "di", "ri", "ti", "ni", "wi", "ji", "ya", "ra", "ma", "na",
+             "ta", "ka", "to", "mo", "dar", "mar", "par", "yat", "rip", "wan", "ron", "kim", "din",
+             "har", "lim", "tin", "gi"),
+    "m_end": ("man", "min", "no", "di", "to", "jo", "yo", "mo", "nto", "rto", "ran", "rso", "dja",
+              "ijo", "ardi", "ono", "ijan", "ipan", "udin", "un"),
+    "f_end": ("ni", "nah", "yem", "ti", "mi", "sih", "yah", "inem", "iyah", "rah", "nem", "tun",
+              "rni", "nti", "wati", "iyati", "ini", "ijah", "ipah", "unah"),
+}
+ARABIC = {
+    "m_first": ("Abdul", "Muhammad", "Ahmad", "Nur", "Abdullah", "Zainal", "Syamsul", "Khairul",
+                "Ali", "Hasan", "Umar", "Usman"),
+    "m": ("Rahman", "Hamid", "Wahab", "Aziz", "Karim", "Malik", "Gani", "Latif", "Rasyid", "Majid",
+          "Kadir", "Jalil", "Halim", "Muis", "Salam", "Hakim", "Rauf", "Basir", "Syukur", "Fattah",
+          "Razak", "Mutalib", "Rasid", "Hadi", "Ilyas", "Yunus", "Ismail", "Idris", "Ikhsan",
+          "Arifin", "Anwar", "Fauzi", "Ridwan", "Yahya", "Zakaria", "Zubair", "Amin", "Mahfud",
+          "Huda", "Mukhtar"),
+    "f_first": ("Siti", "Nur", "Noor", "Siti Nur", "Nurul", "Ummi", "Rabiatul", "Khairun"),
+    "f": ("Aisyah", "Fatimah", "Khadijah", "Zainab", "Maryam", "Rahmah", "Salamah", "Halimah",
+          "Aminah", "Rukayah", "Hafsah", "Zubaidah", "Mahmudah", "Saudah", "Jamilah", "Rohani",
+          "Hasanah", "Hidayah", "Jannah", "Azizah", "Latifah", "Sholihah", "Munawarah",
+          "Khotimah", "Nafisah", "Rodiah", "Sa'adah", "Laila", "Zahra", "Habibah", "Mardiyah",
+          "Masitoh", "Muslimah", "Nadirah", "Qomariah", "Syarifah"),
+}
+
 # First elements that never stand alone as a name.
 PREFIXES = frozenset((
     "Sri", "Siti", "Dwi", "Tri", "Eka", "Nur", "Catur", "Muhammad", "Ahmad", "Akhmad", "Abdul",
@@ -505,7 +534,7 @@ class _Generator:
         """A name from a list, the earlier ones more often (a Zipf-like frequency)."""
         totals = self._weights.get(len(items))
         if totals is None:
-            totals = list(accumulate(1 / (rank + 1) ** 0.8 for rank in range(len(items))))
+            totals = list(accumulate(1 / (rank + 1) ** 0.6 for rank in range(len(items))))
             self._weights[len(items)] = totals
         return items[bisect(totals, self.rng.random() * totals[-1])]
 
@@ -517,16 +546,25 @@ class _Generator:
             name = self.pick(MODERN[key])
             if name in PREFIXES:
                 name = f"{name} {self.pick(MODERN[key][1:])}"
-            if rng.random() < 0.7:
+            if rng.random() < 0.6:
+                second = self.pick(MODERN[key])
+                if second not in name.split():
+                    name = f"{name} {second}"
+            if rng.random() < 0.6:
                 name = f"{name} {self.pick(MODERN_LAST[key])}"
             return name
-        era = f"{key}_old" if born.year < 1975 else key
-        name = self.pick(names[era])
-        if born.year >= 1980 and " " not in name and rng.random() < 0.25:
+        old = born.year < 1975
+        if group in ("jawa", "sunda") and rng.random() < (0.65 if old else 0.3):
+            name = self.coined(key, sundanese=group == "sunda")  # Sukirman, Dadang
+        elif group in ("melayu", "banjar", "lampung") and rng.random() < 0.35:
+            name = self.arabic(key)  # Abdul Halim, Siti Rukayah
+        else:
+            name = self.pick(names[f"{key}_old" if old else key])
+        if born.year >= 1980 and " " not in name and rng.random() < 0.35:
             middle = self.pick(MIDDLE[key])
             if middle != name:
                 name = f"{name} {middle}"
-        second = 0.3 if born.year < 1975 else 0.8
+        second = 0.35 if old else 0.85
         if name in PREFIXES or group == "kristen" or rng.random() < second:
             last = self.pick(names[f"{key}_last"])
             if last.split()[0] not in name.split():
@@ -534,6 +572,27 @@ class _Generator:
         if rng.random() < 0.12:  # spelt another accepted way by this family
             name = natural_variant(name, rng)
         return name
+
+    def coined(self, key: str, *, sundanese: bool = False) -> str:
+        """A name made the way Javanese names are (a prefix, a root, an ending: Sukirman,
+        Partini) or Sundanese ones (a doubled syllable: Dadang, Lilis)."""
+        rng = self.rng
+        if sundanese:
+            consonant, vowel = rng.choice("bcdjklmnprstwy"), rng.choice("aaeiiuo")
+            ending = rng.choice(("ng", "n", "p", "s", "t", "h", "ng", "r"))
+            return f"{consonant}{vowel}{consonant}{vowel}{ending}".capitalize()
+        start, root = rng.choice(COINED["start"]), rng.choice(COINED["root"])
+        ending = rng.choice(COINED[f"{key}_end"])
+        if root == start:
+            root = ""
+        stem = start + root
+        if stem[-1] in "aiueo" and ending[0] in "aiueo":
+            ending = ending[1:] or ending
+        return (stem + ending).capitalize()
+
+    def arabic(self, key: str) -> str:
+        rng = self.rng
+        return f"{rng.choice(ARABIC[f'{key}_first'])} {rng.choice(ARABIC[key])}"
 
     def full_name(self, group: str, sex: str, born: date, religion: str) -> str:
         name = self.given_name(group, sex, born)

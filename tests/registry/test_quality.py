@@ -1,21 +1,22 @@
 """How well the default Data Ganda rules find duplicates, on a synthetic regency of 5,000
-families (19,6xx residents, seed 11) with 195 planted duplicates (the same person registered again
+families (19,6xx residents, seed 11) with 194 planted duplicates (the same person registered again
 under another NIK: a spelling variant, a title, a typo, day and month swapped, a day off, a quarter
 of them with two of these at once), 39 NIKs stated by another person, and the twins the families
-have (140 pairs, distinct given names).
+have (172 pairs, distinct given names).
 
 Measured (the assertions keep the figures from getting worse):
 
-- the full scan: recall 192/195 = 0.985 (the 3 missed are short names with two changes, e.g.
-  FITRI 21-12-1998 and FYTRI 20-12-1998: Jaro-Winkler 0.88, under the 0.92 of
-  ``fuzzy_name_near_birth``); precision 192/267 = 0.72, by level 0.85 for ``block`` (the rest
-  are namesakes born the same day) and 0.56 for ``warn`` (a similar name a day off or with day
+- the full scan: recall 194/194 = 1.00; precision 194/204 = 0.95, by level 0.98 for ``block``
+  and 0.90 for ``warn`` (the others are namesakes born the same day, or a day apart, or with day
   and month swapped);
 - the per-application check (:func:`find_duplicates`), each planted duplicate applying again:
-  the same 192/195, exactly the pairs the scan finds; 500 residents chosen at random applying:
-  7 flag someone else (1.4 %);
+  the same 194/194, exactly the pairs the scan finds; 500 residents chosen at random applying:
+  2 flag someone else (0.4 %);
 - every NIK stated by another person is blocked (``nik_other_person``): 39/39;
 - no twin is flagged, by either.
+
+A short name with two changes at once can escape (FITRI 21-12-1998 and FYTRI 20-12-1998 are
+0.88 alike, under the 0.92 of ``fuzzy_name_near_birth``); none of this seed's does.
 """
 
 from __future__ import annotations
@@ -83,7 +84,7 @@ def test_the_scan_finds_the_planted_pairs_and_no_twins(regency):
           f"{precision:.2f} ({len(found & planted)}/{len(found)}), block "
           f"{by_level['block']:.2f}, warn {by_level['warn']:.2f}, twins {len(twins)}")  # fmt: skip
     assert recall >= 0.97
-    assert precision >= 0.70 and by_level["block"] >= 0.8
+    assert precision >= 0.9 and by_level["block"] >= 0.95
     assert not found & twins
 
 
@@ -124,7 +125,7 @@ def test_residents_applying_rarely_flag_someone_else_and_never_their_twin(regenc
         assert not others & twins, resident
         wrong += bool(others - planted) and resident.nik not in twin_niks
     print(f"per application: {wrong} of 500 flag someone else")
-    assert wrong <= 30
+    assert wrong <= 10
 
 
 @pytest.mark.django_db
