@@ -38,7 +38,9 @@ class Demo:
         return self.log_path.read_text(encoding="utf-8", errors="replace")
 
 
-def _wait_until_up(proc: subprocess.Popen, demo: Demo, seconds: float = 120) -> None:
+def _wait_until_up(proc: subprocess.Popen, demo: Demo, seconds: float | None = None) -> None:
+    # A busy machine loads the demo slower: LAYAN_DEMO_START_SECONDS waits longer (default 120).
+    seconds = seconds or float(os.environ.get("LAYAN_DEMO_START_SECONDS") or 120)
     deadline = time.monotonic() + seconds
     while True:
         try:

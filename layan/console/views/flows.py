@@ -281,9 +281,20 @@ def _effective(request, office) -> datetime | None:
     return datetime.combine(day, time.min, tzinfo=office.tz)
 
 
+def _go(request, url: str):
+    """Where the page goes next: a redirect, or for htmx a full navigation (HX-Redirect)."""
+    if request.htmx:
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = url
+        return response
+    return redirect(url)
+
+
 @staff_view
 @require_POST
 def edit_publish(request, code: str):
+    """Publish the draft. With htmx the form is sent after the saves still on their way (it
+    waits for them), with the revision they left."""
     sop = _flow(request, code)
     try:
         result = _call(
@@ -296,25 +307,23 @@ def edit_publish(request, code: str):
         )
     except LayanError as exc:
         messages.error(request, str(exc))
-        return redirect(reverse("console:flow_edit", args=[sop.code]) + "#publish")
+        return _go(request, reverse("console:flow_edit", args=[sop.code]) + "#publish")
     if result.submitted:
         messages.success(request, _("Submitted: the head of office approves it before it applies."))
-        return redirect(reverse("console:flow_edit", args=[sop.code]))
+        return _go(request, reverse("console:flow_edit", args=[sop.code]))
     version = result.version
     if version.effective_at > timezone.now():
+        day = timezone.localtime(version.effective_at, sop.office.tz).date()
         messages.success(
             request,
             _("Version %(n)s is published; new requests take it from %(day)s.")
-            % {
-                "n": version.number,
-                "day": timezone.localtime(version.effective_at, sop.office.tz).date(),
-            },
+            % {"n": version.number, "day": day},
         )
     else:
         messages.success(
             request, _("Version %(n)s is published: new requests take it.") % {"n": version.number}
         )
-    return redirect(reverse("console:flow_versions", args=[sop.code]))
+    return _go(request, reverse("console:flow_versions", args=[sop.code]))
 
 
 @staff_view
