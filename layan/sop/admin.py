@@ -23,7 +23,7 @@ class StepInline(ReadOnlyInline):
 
 class VersionInline(ReadOnlyInline):
     model = SopVersion
-    fields = ("number", "step_count", "total_minutes", "created_at", "source_name")
+    fields = ("number", "step_count", "total_minutes", "created_at", "effective_at", "origin")
     readonly_fields = fields
     show_change_link = True
 
@@ -37,9 +37,10 @@ class SopAdmin(admin.ModelAdmin):
 
 @admin.register(SopVersion)
 class SopVersionAdmin(admin.ModelAdmin):
-    """Versions are immutable: a change is a new file loaded with ``layan sop load``."""
+    """Versions are immutable: a change is a new version, published in the console's editor,
+    through the API or loaded with ``layan sop load``."""
 
-    list_display = ("sop", "number", "step_count", "total_minutes", "created_at")
+    list_display = ("sop", "number", "step_count", "total_minutes", "created_at", "effective_at")
     list_filter = ("sop__office",)
     readonly_fields = (
         "sop",
@@ -52,6 +53,11 @@ class SopVersionAdmin(admin.ModelAdmin):
         "definition",
         "created_at",
         "created_by",
+        "effective_at",
+        "origin",
+        "reason",
+        "approved_by",
+        "approved_at",
     )
     inlines = [StepInline]
 
