@@ -617,3 +617,16 @@ def test_the_change_log_is_for_the_administrator_and_the_head_of_office(world, k
     assert world.client(world.operator).get(reverse("console:changes")).status_code == 403
     assert world.client(world.admin).get(reverse("console:changes")).status_code == 200
     assert world.client(kadis).get(reverse("console:changes")).status_code == 200
+
+
+def test_with_htmx_a_publish_navigates_to_the_versions(world):
+    client, html = open_editor(world)
+    form = form_of(html)
+    form["s-1-minutes"] = "20"
+    client.post(edit_url("flow_save"), form)
+    draft = SopDraft.objects.get(sop__office=world.office)
+    response = client.post(
+        edit_url("flow_publish"), {"revision": draft.revision, "reason": "Uji"}, **HTMX
+    )
+    assert response.status_code == 204
+    assert response["HX-Redirect"] == edit_url("flow_versions")
