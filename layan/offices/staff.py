@@ -22,6 +22,11 @@ def choose_language(user, language: str) -> str:
     return language
 
 
+# Who changes an office's SOPs and catalogue, and who approves when the office asks for it.
+EDITOR_ROLE = "admin"
+APPROVER_ROLE = "kadis"
+
+
 def holds_role(user, office, code: str) -> bool:
     """Whether ``user`` holds the staff role ``code`` in ``office``."""
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
