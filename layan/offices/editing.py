@@ -333,6 +333,10 @@ def read_draft(office: Office, user) -> CatalogueDraft:
 def _lock(office: Office, revision: int | None, *, editing: bool = True) -> CatalogueDraft:
     Office.objects.select_for_update().get(pk=office.pk)
     draft = CatalogueDraft.objects.select_for_update().filter(office=office).first()
+    if draft is None and revision is not None:  # published or discarded by someone meanwhile
+        raise Conflict(
+            _("The draft was published or discarded meanwhile: reload the page."), "draft_gone"
+        )
     if draft is None:
         raise NotFound(_("The catalogue has no draft."), "draft_not_found")
     if revision is not None and draft.revision != revision:

@@ -211,6 +211,10 @@ def read_draft(sop: Sop, user) -> SopDraft:
 def _lock_draft(sop: Sop, revision: int | None, *, editing: bool = True) -> SopDraft:
     Sop.objects.select_for_update().get(pk=sop.pk)
     draft = SopDraft.objects.select_for_update().filter(sop=sop).first()
+    if draft is None and revision is not None:  # published or discarded by someone meanwhile
+        raise Conflict(
+            _("The draft was published or discarded meanwhile: reload the page."), "draft_gone"
+        )
     if draft is None:
         raise NotFound(_("This SOP has no draft."), "draft_not_found")
     if revision is not None and draft.revision != revision:

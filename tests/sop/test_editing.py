@@ -362,3 +362,16 @@ def test_requests_under_way_keep_their_version_after_a_publish(office, admin):
         to_data(before.sop_version.parsed)["steps"][1]["activity"]
         == "Operator memeriksa kelengkapan"
     )
+
+
+def test_two_administrators_publishing_one_draft_get_one_version_and_a_conflict(office, admin):
+    other = staff(office, "admin", username="alpha.admin2")
+    _draft, data = draft_data(office, admin)
+    data["steps"][1]["minutes"] = 12
+    sop = flow(office)
+    draft = editing.save_draft(sop, admin, data, revision=_draft.revision)
+    editing.publish(sop, admin, revision=draft.revision, reason="Pertama")
+    with pytest.raises(Conflict) as late:
+        editing.publish(sop, other, revision=draft.revision, reason="Kedua")
+    assert late.value.code == "draft_gone"
+    assert [v.number for v in sop.versions.all()] == [2, 1]

@@ -217,8 +217,9 @@ def edit_save(request, code: str):
     except LayanError as exc:
         error = str(exc)
         draft = editing.draft_of(sop)
-        if draft is None:
-            raise Http404(error) from exc
+        if draft is None:  # published or discarded meanwhile
+            messages.error(request, error)
+            return _go(request, reverse("console:flow_versions", args=[sop.code]))
     if not request.htmx:
         if error:
             messages.error(request, error)
