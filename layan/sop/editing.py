@@ -35,7 +35,7 @@ from django.utils.translation import gettext_noop as N_
 
 from layan.core.errors import Conflict, Forbidden, Invalid, NotFound
 from layan.offices import changelog
-from layan.offices.models import ChangeLog, Office
+from layan.offices.models import ChangeLog, Office, StaffRole
 from layan.offices.staff import APPROVER_ROLE, EDITOR_ROLE, holds_role
 from layan.sop import drafts
 from layan.sop.definition import (
@@ -588,6 +588,12 @@ def set_approval(office: Office, user, required: bool) -> None:
     if not can_approve(user, office) and not (required and can_edit(user, office)):
         raise Forbidden(
             _("Only the head of office may switch off the approval of changes."), "kadis_only"
+        )
+    holders = StaffRole.objects.filter(role__office=office, role__code=APPROVER_ROLE)
+    if required and not holders.exists():
+        raise Invalid(
+            _("Nobody holds the head of office's role (kadis) in this office to approve changes."),
+            "no_approver",
         )
     with transaction.atomic():
         locked = Office.objects.select_for_update().get(pk=office.pk)

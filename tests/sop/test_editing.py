@@ -375,3 +375,9 @@ def test_two_administrators_publishing_one_draft_get_one_version_and_a_conflict(
         editing.publish(sop, other, revision=draft.revision, reason="Kedua")
     assert late.value.code == "draft_gone"
     assert [v.number for v in sop.versions.all()] == [2, 1]
+
+
+def test_approval_cannot_be_asked_for_when_nobody_may_approve(office, admin):
+    with pytest.raises(Invalid) as refused:
+        editing.set_approval(office, admin, True)
+    assert refused.value.code == "no_approver"
