@@ -805,6 +805,10 @@ def import_file(
         with transaction.atomic():
             # an empty registry (the first load) has no NIK or KK number to collide with
             checker.registry_filled = Resident.objects.exists() or Family.objects.exists()
+            dropped = []
+            if (connection.vendor == "postgresql" and not checker.registry_filled
+                    and not dry_run and path.stat().st_size > BUILD_INDEXES_AFTER):  # fmt: skip
+                dropped = _drop_secondary_indexes((Family, Resident, RegistryChange))
             reader.start()
             while (batch := checked.get()) is not None:
                 if isinstance(batch, BaseException):
@@ -812,6 +816,7 @@ def import_file(
                 _store(batch, checker, writer, dry_run)
             if result.ok and not dry_run:
                 counts = writer.finish()
+                _create_indexes(dropped)
                 result.families, result.residents = counts["families"], counts["residents"]
                 result.stored = True
             else:
@@ -825,6 +830,39 @@ def import_file(
     result.findings.sort(key=lambda p: p.line)
     result.seconds = time.monotonic() - started
     return result
+
+
+# A first load larger than this (bytes) builds the registry tables' secondary indexes after
+# the rows are in (once, sorted) instead of updating them row by row: a third of the time.
+BUILD_INDEXES_AFTER = 5_000_000
+
+
+def _drop_secondary_indexes(models) -> list[str]:
+    """PostgreSQL: drop the indexes of ``models``' tables that are neither a primary key nor a
+    constraint's, inside the import's transaction (which holds the tables until it ends; a
+    rollback brings them back); returns their definitions."""
+    tables = [m._meta.db_table for m in models]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT i.relname, pg_get_indexdef(i.oid) FROM pg_index x "
+            "JOIN pg_class i ON i.oid = x.indexrelid "
+            "WHERE x.indrelid = ANY(%s::regclass[]) AND NOT x.indisprimary "
+            "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid)",
+            [tables],
+        )
+        found = cursor.fetchall()
+        for name, _definition in found:
+            cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
+    return [definition for _name, definition in found]
+
+
+def _create_indexes(definitions: list[str]) -> None:
+    if not definitions:
+        return
+    connection.check_constraints()  # the deferred foreign-key checks first: then CREATE INDEX
+    with connection.cursor() as cursor:
+        for definition in definitions:
+            cursor.execute(definition)
 
 
 def _check_rows(rows: Iterator[tuple[int, list[Any]]], checker: _Checker, batch_size: int,

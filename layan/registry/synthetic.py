@@ -514,6 +514,7 @@ class _Generator:
         groups = GROUPS_BY_PROVINCE.get(region[:2], NATIONAL)
         self.groups, self.group_weights = list(groups), list(groups.values())
         self.twins: list[tuple[str, str]] = []
+        self.elsewhere_start = 1000 + int(region.replace(".", "")) * 37 % 7000
         self._weights: dict[int, list[float]] = {}
 
     def _with_villages(self, district: District) -> District:
@@ -626,7 +627,10 @@ class _Generator:
         digits = district_code.replace(".", "")
         day = born.day + (40 if sex == "P" else 0)
         prefix = f"{digits}{day:02d}{born.month:02d}{born.year % 100:02d}"
-        serial = self.serials.get(prefix, 0) + 1
+        # NIKs issued elsewhere start at a serial of this regency's own, so the populations of
+        # two regencies never share a NIK (and stay under 9001, which the demo keeps for itself)
+        start = 0 if code_in(district_code, self.region) else self.elsewhere_start
+        serial = self.serials.get(prefix, start) + 1
         if serial > 9999:
             raise ValueError(f"no NIK serial left for {prefix}")
         self.serials[prefix] = serial
@@ -908,6 +912,10 @@ class _Generator:
             relation="kepala", marital_status=original.marital_status,
             father_name=original.father_name, mother_name=mother,
         )  # fmt: skip
+
+
+def code_in(district_code: str, region: str) -> bool:
+    return district_code.startswith(f"{region}.")
 
 
 def _alike(first: str, second: str) -> bool:

@@ -9,8 +9,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 from openpyxl import Workbook
 
+from layan.registry import imports
 from layan.registry.imports import ImportFileError, import_file
 from layan.registry.models import Family, LifeStatus, RegistryChange, Resident
 from layan.registry.synthetic import generate
@@ -259,3 +261,51 @@ def test_the_command_reports_and_exits_with_an_error(tmp_path):
     )
     call_command("registry", "import", str(write(tmp_path, *GOOD)), stdout=out, stderr=err)
     assert "Stored 4 residents in 2 families." in out.getvalue()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL")
+def test_a_large_first_load_builds_the_indexes_after_the_rows(tmp_path, monkeypatch):
+    monkeypatch.setattr(imports, "BUILD_INDEXES_AFTER", 0)
+
+    def indexes():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT indexname, indexdef FROM pg_indexes WHERE tablename IN "
+                "('registry_resident', 'registry_family', 'registry_registrychange')"
+            )
+            return set(cursor.fetchall())
+
+    before = indexes()
+    assert len(before) > 10
+    bad = write(tmp_path, *GOOD, GOOD[0].replace("17-08-1990", "17-13-1990"), name="bad.csv")
+    assert not import_file(bad, now=NOW).stored  # rolled back: the indexes are all there
+    assert indexes() == before
+    result = import_file(write(tmp_path, *GOOD), now=NOW)
+    assert result.stored and indexes() == before
+    assert Resident.objects.filter(nik="1808011708900001").exists()
+    assert Family.objects.get(kk_number="1808011201150003").head.nik == "1808011708900001"
+
+
+def test_the_synthetic_command_writes_an_export_or_stores_a_population(tmp_path):
+    out = StringIO()
+    path = tmp_path / "synthetic.csv"
+    call_command("registry", "synthetic", "--families", "30", "--seed", "3", "--csv", str(path),
+                 stdout=out)  # fmt: skip
+    rows = int(out.getvalue().split()[0])
+    assert rows == len(path.read_text(encoding="utf-8").splitlines()) - 1
+    assert not Resident.objects.exists()
+    call_command("registry", "import", str(path), stdout=out)
+    assert Resident.objects.count() == rows
+    call_command("registry", "synthetic", "--region", "13.02", "--families", "10", stdout=out)
+    assert Resident.objects.filter(region="13.02").count() > 10
+
+
+def test_two_regencies_populations_share_no_nik():
+    first = generate("18.08", [("18.08.01", "Blambangan Umpu")], families=800, seed=1, now=NOW)
+    second = generate("13.02", [("13.02.03", "Pantai Cermin")], families=800, seed=2, now=NOW)
+    niks = [m.nik for p in (first, second) for f in p.families for m in f.members]
+    assert len(niks) == len(set(niks))
+    assert all(int(nik[12:]) < 9001 for nik in niks)
+    first.store(now=NOW, history=False)
+    second.store(now=NOW, history=False)
+    assert Resident.objects.count() == len(niks)
