@@ -16,7 +16,7 @@ from layan.cases.services import Actor, check_requirement, perform_action, submi
 from layan.core.errors import Forbidden, Invalid
 from layan.offices import editing
 from layan.offices.catalogue import content_of, load_services
-from layan.offices.models import ChangeLog, Requirement, Role
+from layan.offices.models import ChangeLog, Office, Requirement, Role
 from tests.console.conftest import FIELDS
 from tests.factories import make_office, staff
 
@@ -234,3 +234,13 @@ def test_requests_keep_working_after_a_publish(office, admin):
     operator = staff(office, "operator")
     perform_action(case, actor=Actor.staff(operator), action="complete")
     assert Case.objects.get(pk=case.pk).status == Status.IN_PROGRESS
+
+
+def test_every_seed_offices_catalogue_opens_as_a_draft_without_problems(presets):
+    for seed in Office.objects.order_by("code"):
+        admin = staff(seed, "admin", username=f"{seed.code}.catalogue-admin")
+        draft = editing.open_draft(seed, admin)
+        inspection = editing.inspect(draft)
+        assert inspection.valid, (seed.code, inspection.by_service, inspection.general)
+        assert editing.impact(draft) == []
+        assert seed.catalogue_versions.count() == 1  # the file loaded by the presets
