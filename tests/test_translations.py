@@ -13,15 +13,23 @@ PLURALS: dict[str, str] = {}  # msgid -> msgid_plural, filled by read_po
 
 
 def read_po(path: Path) -> dict[str, str]:
-    """msgid -> msgstr (the single form of a plural entry: Indonesian has one)."""
+    """msgid -> msgstr (the single form of a plural entry: Indonesian has one); an entry with a
+    context is keyed ``context\x04msgid``, as gettext keeps it in the compiled catalogue."""
     entries: dict[str, str] = {}
     msgid = msgstr = None
     target = None
+    context = ""
     for line in path.read_text(encoding="utf-8").splitlines() + [""]:
-        if line.startswith("msgid "):
+        if line.startswith("msgctxt "):
+            context, target = ast.literal_eval(line[8:]), "ctxt"
+        elif line.startswith('"') and target == "ctxt":
+            context += ast.literal_eval(line)
+        elif line.startswith("msgid "):
             if msgid is not None:
                 entries[msgid] = msgstr
-            msgid, msgstr, target = ast.literal_eval(line[6:]), "", "id"
+            prefix = f"{context}\x04" if context else ""
+            msgid, msgstr, target = prefix + ast.literal_eval(line[6:]), "", "id"
+            context = ""
         elif line.startswith("msgid_plural "):
             PLURALS[msgid], target = ast.literal_eval(line[13:]), "plural"
         elif line.startswith("msgstr[0] "):
