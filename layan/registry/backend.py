@@ -404,7 +404,8 @@ class LocalRegistry:
 
     def _locked(self, nik: str) -> Resident:
         resident = (
-            Resident.objects.select_for_update()
+            # the resident's row only: PostgreSQL locks no row of an outer join's nullable side
+            Resident.objects.select_for_update(of=("self",))
             .select_related("family")
             .filter(nik=nik)
             .exclude(status=LifeStatus.INACTIVE)
