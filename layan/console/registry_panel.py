@@ -18,22 +18,11 @@ from layan.offices.people import parse_date, spec_of
 from layan.population import selectors as population
 from layan.population import services as registry
 from layan.population.models import DuplicateFinding
+from layan.population.vocabulary import rule_label
 from layan.registry.models import LifeStatus, Sex
 from layan.registry.nik import mask_nik
 from layan.sop.models import SopVersion
 
-# The Data Ganda rules in words (an office's own rule shows its name).
-RULES = {
-    "nik_other_person": gettext_lazy("NIK already used by someone else"),
-    "same_person_other_nik": gettext_lazy("The same person under another NIK"),
-    "same_mother_and_birth": gettext_lazy("Same mother and date of birth"),
-    "fuzzy_name_near_birth": gettext_lazy("Similar name, dates of birth close together"),
-    "same_names_near_birth": gettext_lazy(
-        "Similar name and mother's name, dates of birth close together"
-    ),
-    "deceased": gettext_lazy("Already recorded as deceased"),
-    "nik_disagrees": gettext_lazy("NIK does not match the date of birth or sex"),
-}
 LEVELS = {
     "block": pgettext_lazy("duplicate rule level", "stops the check step"),
     "warn": pgettext_lazy("duplicate rule level", "warning"),
@@ -62,10 +51,6 @@ FINDING_ROWS = (
 )
 STATUSES = dict(LifeStatus.choices)
 SEXES = dict(Sex.choices)
-
-
-def rule_label(code: str) -> str:
-    return str(RULES.get(code, code))
 
 
 def person_label(key: str) -> str:

@@ -29,6 +29,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from layan.core.errors import Conflict, Forbidden, Invalid, NotFound
 from layan.offices import changelog
@@ -56,6 +57,16 @@ from layan.offices.staff import APPROVER_ROLE, EDITOR_ROLE, holds_role
 
 CONDITION_OPS = ("in", "eq", "gte", "gt", "lte", "lt")
 MAX_REASON = 1000
+
+# The parts of a service whose change applies to every request, in the officers' words.
+SERVICE_PARTS = (
+    ("name", _lazy("name")),
+    ("short_name", _lazy("short name")),
+    ("output", _lazy("output document")),
+    ("questions", _lazy("questions")),
+    ("fields", _lazy("data-entry fields")),
+    ("bring_on_pickup", _lazy("what to bring on pickup")),
+)
 
 
 # --------------------------------------------------------------------------------------------
@@ -265,13 +276,9 @@ def impact(draft: CatalogueDraft, *, guards: bool = True) -> list[Impact]:
                         % {"label": req.get("label") or rcode},
                     )
                 )
-        changed = [
-            key
-            for key in ("name", "short_name", "output", "questions", "fields", "bring_on_pickup")
-            if old.get(key) != new.get(key)
-        ]
+        changed = [str(label) for key, label in SERVICE_PARTS if old.get(key) != new.get(key)]
         changed += [
-            f"requirement {rcode}"
+            _("requirement %(label)s") % {"label": (old_reqs[rcode] or {}).get("label") or rcode}
             for rcode in old_reqs
             if rcode not in new_reqs or old_reqs[rcode] != new_reqs[rcode]
         ]

@@ -56,6 +56,7 @@ from layan.offices.people import (
     stated_people,
 )
 from layan.population.models import DuplicateFinding, RegistryAccess
+from layan.population.vocabulary import rule_label
 from layan.registry.backend import (
     FamilyData,
     LocalRegistry,
@@ -274,7 +275,7 @@ def sync_flag(case: Case, *, now: datetime) -> None:
     )
     if undecided:
         note = _("Data Ganda: %(n)d finding(s) to decide (%(rules)s).") % {
-            "n": len(undecided), "rules": ", ".join(sorted(set(undecided))),
+            "n": len(undecided), "rules": ", ".join(sorted({rule_label(r) for r in undecided})),
         }  # fmt: skip
         flag_case(case, DATA_GANDA, note, now=now)
     else:

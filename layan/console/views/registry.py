@@ -25,7 +25,7 @@ from layan.cases import services as engine
 from layan.cases.models import CaseAccess
 from layan.console import forms
 from layan.console.desk import staff_view
-from layan.console.registry_panel import LEVELS, Panel, Row, rule_label, shown_value
+from layan.console.registry_panel import LEVELS, Panel, Row, shown_value
 from layan.console.views.cases import _case, _context
 from layan.console.views.common import back_to_case, run
 from layan.core.errors import Forbidden, LayanError, NotFound
@@ -34,6 +34,7 @@ from layan.offices.fields import fields_of
 from layan.offices.people import parse_date
 from layan.population import selectors as population
 from layan.population import services as registry
+from layan.population.vocabulary import rule_label
 from layan.registry.models import RegistryChange
 from layan.registry.nik import mask_nik
 
