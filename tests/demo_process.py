@@ -39,8 +39,8 @@ class Demo:
 
 
 def _wait_until_up(proc: subprocess.Popen, demo: Demo, seconds: float | None = None) -> None:
-    # A busy machine loads the demo slower: LAYAN_DEMO_START_SECONDS waits longer (default 120).
-    seconds = seconds or float(os.environ.get("LAYAN_DEMO_START_SECONDS") or 120)
+    # A busy machine loads the demo slower: LAYAN_DEMO_START_SECONDS sets the wait (default 300).
+    seconds = seconds or float(os.environ.get("LAYAN_DEMO_START_SECONDS") or 300)
     deadline = time.monotonic() + seconds
     while True:
         try:

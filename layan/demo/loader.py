@@ -14,6 +14,7 @@ from functools import cache
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
@@ -120,12 +121,18 @@ def demo_districts(office) -> list[str]:
     return [code for code in _demo_districts() if code.startswith(f"{regency}.")]
 
 
+@cache
+def _demo_password_hash(password: str) -> str:
+    """The demo users share one password, so its (deliberately slow) hash is made once."""
+    return make_password(password)
+
+
 def _demo_user(username: str, password: str, **defaults):
     """The demo user ``username``; a new one gets ``password`` (an existing one keeps its own)."""
     user, created = get_user_model().objects.get_or_create(username=username, defaults=defaults)
     if created:
-        user.set_password(password)
-        user.save()
+        user.password = _demo_password_hash(password)
+        user.save(update_fields=["password"])
     return user
 
 
