@@ -254,6 +254,7 @@ LAYAN_PERIODIC_SECONDS = {
     "layan.reports.tasks.snapshot_backlogs": 1800,
     "layan.reports.tasks.fill_rollups": 3600,
     "layan.core.tasks.prune_task_results": 3600,
+    "layan.registry.tasks.scan_duplicates": 86400,  # the nightly full scan for Data Ganda
 }
 LAYAN_DEMO_PASSWORD = os.environ.get("LAYAN_DEMO_PASSWORD", "demo")
 LAYAN_DEMO_PASSPHRASE = os.environ.get("LAYAN_DEMO_PASSPHRASE", "tte-demo-2026")
