@@ -165,7 +165,7 @@ def test_kk_baru_from_submission_to_completion_with_a_return(client, presets):
     moves = [
         (e["role"], e["action"], e["from_step"], e["to_step"])
         for e in done["events"]
-        if e["kind"] not in ("submit", "intake")
+        if e["kind"] not in ("submit", "intake", "registry")
     ]
     assert moves == [
         ("operator_siak", "complete", "2", "3"),
@@ -179,6 +179,8 @@ def test_kk_baru_from_submission_to_completion_with_a_return(client, presets):
         ("operator_online", "complete", "7", "end"),
     ]
     assert done["events"][0]["action"] == "submit"
+    # On completion the registry follows: the new family card is recorded in the history.
+    assert [e["action"] for e in done["events"] if e["kind"] == "registry"] == ["registry_changed"]
     # Terminal: any further action is a conflict.
     assert do("operator_online", "complete", expect=409)["code"] == "case_closed"
 

@@ -202,7 +202,8 @@ def test_request_keeps_its_sop_version_when_a_new_one_is_loaded(office, people):
     )
     definition, errors = parse_text(changed)
     assert not errors
-    version, new = load_definition(definition)
+    # Published (effective) at the moment the first request was submitted: from then on.
+    version, new = load_definition(definition, effective_at=MONDAY_9)
     assert new and version.number == 2
     assert case.sop_version.number == 1
     case = act(case, people["operator"], "complete")

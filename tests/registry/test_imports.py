@@ -246,21 +246,21 @@ def test_the_command_reports_and_exits_with_an_error(tmp_path):
     out, err = StringIO(), StringIO()
     call_command("registry", "import", str(write(tmp_path, *GOOD)), "--dry-run", stdout=out,
                  stderr=err)  # fmt: skip
-    assert "4 rows, 2 families, regency 18.08: 0 errors" in out.getvalue()
+    assert "4 baris, 2 keluarga, kabupaten/kota 18.08: 0 kesalahan" in out.getvalue()
     assert not Resident.objects.exists()
     bad = write(tmp_path, GOOD[0].replace("17-08-1990", "17-13-1990"), name="bad.csv")
     report = tmp_path / "report.csv"
     with pytest.raises(CommandError):
         call_command("registry", "import", str(bad), "--report", str(report), stdout=out,
                      stderr=err)  # fmt: skip
-    assert "line 2, column TGL_LHR:" in err.getvalue()
+    assert "baris 2, kolom TGL_LHR:" in err.getvalue()
     assert (
         report.read_text(encoding="utf-8")
         .splitlines()[1]
         .startswith("2;TGL_LHR;error;date_invalid;")
     )
     call_command("registry", "import", str(write(tmp_path, *GOOD)), stdout=out, stderr=err)
-    assert "Stored 4 residents in 2 families." in out.getvalue()
+    assert "4 penduduk dalam 2 keluarga disimpan." in out.getvalue()
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL")

@@ -189,7 +189,7 @@ def test_the_command(tmp_path):
     resident("AGUS SETIAWAN", born), resident("AGUS SETIAWAN", born)
     out = StringIO()
     call_command("registry", "scan", stdout=out)
-    assert "2 residents" in out.getvalue() and "1 suspected duplicates (1 new" in out.getvalue()
+    assert "2 penduduk" in out.getvalue() and "1 dugaan data ganda (1 baru" in out.getvalue()
     rules = tmp_path / "rules.yaml"
     rules.write_text("duplicates:\n  block:\n    - {name: sama, all: [{field: name, exact: true},"
                      " {field: birth_date, exact: true}]}\n", encoding="utf-8")  # fmt: skip
