@@ -167,6 +167,21 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
+# File storage (docs/storage-and-backup.md): attachments, WhatsApp media and signed PDFs live
+# under MEDIA_ROOT, or in an S3-compatible bucket when LAYAN_S3_BUCKET is set. The objects are
+# private and URLs are never handed out: every file goes through Layan's own views.
+LAYAN_S3_BUCKET = os.environ.get("LAYAN_S3_BUCKET", "").strip()
+if LAYAN_S3_BUCKET:
+    from layan.core.storage import s3_storage
+
+    STORAGES["default"] = s3_storage(
+        bucket=LAYAN_S3_BUCKET,
+        endpoint_url=os.environ.get("LAYAN_S3_ENDPOINT_URL"),
+        access_key=os.environ.get("LAYAN_S3_ACCESS_KEY_ID"),
+        secret_key=os.environ.get("LAYAN_S3_SECRET_ACCESS_KEY"),
+        region=os.environ.get("LAYAN_S3_REGION", "us-east-1"),
+        prefix=os.environ.get("LAYAN_S3_PREFIX", ""),
+    )
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 

@@ -22,3 +22,10 @@ from pathlib import Path  # noqa: E402
 _RUN_DIR = Path(tempfile.mkdtemp(prefix="layan-tests-"))
 MEDIA_ROOT = _RUN_DIR / "media"
 LAYAN_SIGNING_DIR = _RUN_DIR / "signing"
+
+# LAYAN_TEST_STORAGE=s3: the files of this run go to a fresh bucket on a local S3 server (moto
+# on loopback, started for this test process and stopped when it exits) instead of MEDIA_ROOT.
+if os.environ.get("LAYAN_TEST_STORAGE") == "s3":
+    from tests.s3server import suite_storage  # noqa: E402
+
+    STORAGES = {**STORAGES, "default": suite_storage()}  # noqa: F405
