@@ -10,7 +10,7 @@ import hashlib
 
 from django.conf import settings
 from django.core.cache import cache
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
@@ -93,6 +93,9 @@ def download(request, token: str):
         except LayanError as exc:
             error = str(exc)
         else:
-            with document.file.open("rb") as handle:
-                return pdf_response(handle.read(), f"{document.number}.pdf", download=True)
+            try:
+                with document.file.open("rb") as handle:
+                    return pdf_response(handle.read(), f"{document.number}.pdf", download=True)
+            except FileNotFoundError:
+                raise Http404(_("The file is missing from storage.")) from None
     return render(request, "documents/download.html", {"error": error}, status=200)

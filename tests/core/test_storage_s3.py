@@ -162,3 +162,33 @@ def test_a_taken_name_gets_a_new_one_instead_of_overwriting(bucket):
         assert handle.read() == b"first"
     directories, files = default_storage.listdir("documents/2026")
     assert sorted(files) == sorted([first.rsplit("/", 1)[1], second.rsplit("/", 1)[1]])
+
+
+def test_a_signed_pdf_is_stored_in_the_bucket_and_served_by_the_console_and_the_api(client, bucket):
+    from layan.demo.loader import create_demo_staff, create_demo_teams, load_presets
+    from layan.offices.models import Office
+    from tests.documents.conftest import new_case, walk_to
+    from tests.signing import keys_for_signers
+
+    load_presets()
+    create_demo_staff("demo-pass-123")
+    create_demo_teams("demo-pass-123")
+    keys_for_signers(Office.objects.get(code="waykanan"))
+    case = walk_to(new_case("waykanan", "kk-baru"), "handover")  # signed on the way
+    document = case.documents.get(status="active")
+    key = f"media/{document.file.name}"
+    s3 = s3server.client()
+    stored = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+    assert stored.startswith(b"%PDF") and len(stored) == document.size
+    assert anonymous_get(f"/{bucket}/{key}") == 403
+
+    client.force_login(get_user_model().objects.get(username="waykanan.semua"))
+    console = reverse("console:issued", args=[case.code, document.public_id])
+    assert client.get(console).content == stored
+    api = f"/api/v1/cases/{case.code}/documents/{document.public_id}"
+    auth = bearer("waykanan.semua")
+    assert client.get(api, HTTP_AUTHORIZATION=auth).content == stored
+
+    s3.delete_object(Bucket=bucket, Key=key)  # gone from the bucket: 404, not a 500
+    assert client.get(console).status_code == 404
+    assert client.get(api, HTTP_AUTHORIZATION=auth).json()["code"] == "file_missing"

@@ -58,8 +58,11 @@ def issued(request, code: str, public_id: str):
         raise Http404(_("Document not found."))
     record_access(case, user=request.user, kind=CaseAccess.Kind.FILE,
                   detail=f"document {document.number}", ip=client_address(request))  # fmt: skip
-    with document.file.open("rb") as handle:
-        return pdf_response(handle.read(), f"{document.number}.pdf")
+    try:
+        with document.file.open("rb") as handle:
+            return pdf_response(handle.read(), f"{document.number}.pdf")
+    except FileNotFoundError:
+        raise Http404(_("The file is missing from storage.")) from None
 
 
 @sensitive_post_parameters("passphrase")
