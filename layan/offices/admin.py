@@ -5,6 +5,8 @@ from layan.offices.models import (
     Office,
     OfficeDayOff,
     Requirement,
+    RetentionPolicy,
+    RetentionRun,
     Role,
     Service,
     StaffRole,
@@ -16,11 +18,20 @@ class DayOffInline(admin.TabularInline):
     extra = 0
 
 
+class RetentionPolicyInline(admin.StackedInline):
+    """How long the office keeps residents' data (docs/data-protection.md)."""
+
+    model = RetentionPolicy
+    can_delete = False
+    max_num = 1
+    extra = 1
+
+
 @admin.register(Office)
 class OfficeAdmin(admin.ModelAdmin):
     list_display = ("code", "name", "region_code", "timezone", "is_active")
     search_fields = ("code", "name")
-    inlines = [DayOffInline]
+    inlines = [DayOffInline, RetentionPolicyInline]
 
 
 @admin.register(Role)
@@ -56,3 +67,21 @@ class ChannelAdmin(admin.ModelAdmin):
     list_display = ("phone", "phone_number_id", "label", "office", "is_active")
     list_filter = ("office",)
     filter_horizontal = ("services",)
+
+
+@admin.register(RetentionRun)
+class RetentionRunAdmin(admin.ModelAdmin):
+    """The log of the retention policy's runs: read only."""
+
+    list_display = ("ran_at", "office", "kind", "removed", "files", "oldest_kept", "finished")
+    list_filter = ("office", "kind", "finished")
+    date_hierarchy = "ran_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

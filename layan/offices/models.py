@@ -12,11 +12,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
+from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from layan.core.crypto import EncryptedTextField
 from layan.offices.calendar import parse_hours
 
 region_code_validator = RegexValidator(
@@ -261,9 +262,9 @@ class Channel(models.Model):
     label = models.CharField(_("label"), max_length=120)
     services = models.ManyToManyField(Service, related_name="channels", blank=True)
     is_active = models.BooleanField(_("active"), default=True)
-    access_token = models.CharField(
+    # Encrypted at rest (layan.core.crypto); read back as plaintext.
+    access_token = EncryptedTextField(
         _("access token"),
-        max_length=512,
         blank=True,
         help_text=_("Overrides WHATSAPP_ACCESS_TOKEN for this number when set."),
     )
@@ -456,3 +457,91 @@ class ChangeLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.office.code} {self.subject} {self.code} {self.action}"
+
+
+class RetentionPolicy(models.Model):
+    """How long an office keeps residents' data it no longer needs (UU 27/2022 on personal data
+    protection; docs/data-protection.md). The worker applies it daily (``layan.bot.retention``).
+
+    Registers, requests and their history, and signed documents are records of the office and are
+    never deleted by retention. An office without a policy row gets the defaults."""
+
+    office = models.OneToOneField(
+        Office, models.CASCADE, primary_key=True, related_name="retention_policy"
+    )
+    attachment_months = models.PositiveSmallIntegerField(
+        _("attachments of closed requests (months)"),
+        default=24,
+        validators=[MinValueValidator(1)],
+        help_text=_("Files given for a request are deleted this long after it was closed."),
+    )
+    message_months = models.PositiveSmallIntegerField(
+        _("WhatsApp messages and media (months)"),
+        default=12,
+        validators=[MinValueValidator(1)],
+        help_text=_(
+            "What residents and the office wrote on WhatsApp is blanked, and the files residents "
+            "sent are deleted, this long after they were sent."
+        ),
+    )
+    state_days = models.PositiveSmallIntegerField(
+        _("conversation state (days)"),
+        default=30,
+        validators=[MinValueValidator(1)],
+        help_text=_(
+            "What the bot remembers of a conversation (an application in progress, its last "
+            "replies) is forgotten this long after the conversation was last active."
+        ),
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("retention policy")
+        verbose_name_plural = _("retention policies")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(attachment_months__gte=1, message_months__gte=1, state_days__gte=1),
+                name="retention_periods_positive",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.office_id}: {self.attachment_months}/{self.message_months} months"
+
+
+class RetentionRun(models.Model):
+    """What one run of the retention policy removed at an office, per kind of data."""
+
+    class Kind(models.TextChoices):
+        ATTACHMENTS = "attachments", _("attachments of closed requests")
+        MEDIA = "media", _("WhatsApp media")
+        MESSAGES = "messages", _("WhatsApp messages")
+        STATE = "state", _("conversation state")
+
+    office = models.ForeignKey(Office, models.CASCADE, related_name="retention_runs")
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    ran_at = models.DateTimeField(_("ran at"))
+    cutoff = models.DateTimeField(_("removed what is older than"))
+    removed = models.PositiveIntegerField(_("removed"), default=0)
+    files = models.PositiveIntegerField(_("files deleted"), default=0)
+    oldest_kept = models.DateTimeField(_("oldest kept"), null=True, blank=True)
+    finished = models.BooleanField(
+        _("finished"),
+        default=True,
+        help_text=_("Off when the run stopped at its batch limit; the next run goes on."),
+    )
+
+    class Meta:
+        verbose_name = _("retention run")
+        verbose_name_plural = _("retention runs")
+        ordering = ["-ran_at", "office", "kind"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=["attachments", "media", "messages", "state"]),
+                name="retentionrun_kind_valid",
+            ),
+        ]
+        indexes = [models.Index(fields=["office", "ran_at"], name="retentionrun_office_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.office_id} {self.kind} {self.ran_at:%Y-%m-%d}: {self.removed}"
