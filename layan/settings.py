@@ -64,6 +64,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: the request's id for the logs, and its count and duration for /metrics.
+    "layan.core.middleware.RequestIdMiddleware",
+    "layan.core.middleware.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -221,18 +224,43 @@ CSP_POLICY = (
 )
 CSP_RELAXED_PATHS = ["/api/docs", "/admin/"]
 
+# Logs (layan.core.logs): "plain" lines, or "json" (one object per line with the request id).
+LAYAN_LOG_FORMAT = os.environ.get("LAYAN_LOG_FORMAT", "plain")
+if LAYAN_LOG_FORMAT not in ("plain", "json"):
+    raise RuntimeError(f"LAYAN_LOG_FORMAT={LAYAN_LOG_FORMAT!r}: expected plain or json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "layan.core.logs.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+        "json": {"()": "layan.core.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LAYAN_LOG_FORMAT,
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},  # WeasyPrint's font subsetting is chatty at INFO
+        "weasyprint.progress": {"level": "WARNING"},  # seven lines per document at INFO
+        # Every task's start and end is INFO; a failed task is still logged at ERROR.
+        "django_tasks": {"level": "WARNING"},
+        "django_tasks_db": {"level": "WARNING"},
+        "rq.worker": {"level": "WARNING"},
     },
 }
+# Operations (docs/deploy.md): /readyz fails when the oldest unprocessed webhook event or the
+# oldest queued message of a sending number is older than these; /metrics wants this bearer
+# token (without one, only loopback may read it).
+LAYAN_READY_INBOX_SECONDS = int(os.environ.get("LAYAN_READY_INBOX_SECONDS", "120"))
+LAYAN_READY_OUTBOX_SECONDS = int(os.environ.get("LAYAN_READY_OUTBOX_SECONDS", "600"))
+LAYAN_METRICS_TOKEN = os.environ.get("LAYAN_METRICS_TOKEN", "")
 
 # WhatsApp Cloud API (Graph). Per-number tokens stored on a channel override the access token.
 WHATSAPP_APP_SECRET = os.environ.get("WHATSAPP_APP_SECRET", "")

@@ -9,6 +9,8 @@ from layan.offices import views as offices_views
 urlpatterns = [
     path("", offices_views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("readyz", views.readyz, name="readyz"),
+    path("metrics", views.metrics_view, name="metrics"),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
     path("console/", include("layan.console.urls")),

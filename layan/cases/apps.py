@@ -15,3 +15,7 @@ class Config(AppConfig):
         # The editors ask the engine before a version strands requests under way.
         editing.register_guard("requests_at_removed_steps", revisions.requests_at_removed_steps)
         catalogue_editing.register_guard("requests_under_way", revisions.catalogue_refusals)
+
+        from layan.cases import health
+
+        health.register()  # overdue requests per office in /metrics

@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tasks import task
 
+from layan.core import metrics
 from layan.core.models import Alert
 from layan.offices.models import Channel
 from layan.whatsapp import builders, events
@@ -283,7 +284,12 @@ def _send_one(
         last_error="",
         error_code=None,
     )
+    metrics.send("sent")
     return True
+
+
+# How a failed send ends, for the metrics (the others: retry while attempts are left, or failed).
+_RESULTS = {"auth": "paused", "window_closed": "template", "undeliverable": "undeliverable"}
 
 
 def _failed(row: OutboxMessage, channel: Channel, error: GraphError, now: datetime, rng) -> None:
@@ -291,6 +297,8 @@ def _failed(row: OutboxMessage, channel: Channel, error: GraphError, now: dateti
     base = OutboxMessage.objects.filter(pk=row.pk)
     note = f"{error.kind}: {error.code or error.http_status}: {error.message}"[:2000]
     logger.warning("send of %s failed (%s)", row.pk, note)
+    retry = error.retryable and attempts < MAX_ATTEMPTS
+    metrics.send(_RESULTS.get(error.kind, "retry" if retry else "failed"))
     if error.kind == "auth":
         # The token is refused: stop this number, keep the message queued, tell an admin.
         Channel.objects.filter(pk=channel.pk).update(
