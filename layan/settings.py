@@ -298,6 +298,7 @@ LAYAN_PERIODIC_SECONDS = {
     "layan.reports.tasks.fill_rollups": 3600,
     "layan.core.tasks.prune_task_results": 3600,
     "layan.registry.tasks.scan_duplicates": 86400,  # the nightly full scan for Data Ganda
+    "layan.bot.retention.apply_retention": 86400,  # the offices' retention policies (PDP)
 }
 LAYAN_DEMO_PASSWORD = os.environ.get("LAYAN_DEMO_PASSWORD", "demo")
 LAYAN_DEMO_PASSPHRASE = os.environ.get("LAYAN_DEMO_PASSPHRASE", "tte-demo-2026")
@@ -322,5 +323,11 @@ LAYAN_DOWNLOAD_PIN_TRIES = int(os.environ.get("LAYAN_DOWNLOAD_PIN_TRIES", "5"))
 LAYAN_TRUSTED_PROXIES = int(os.environ.get("LAYAN_TRUSTED_PROXIES", "0"))
 # Public verification page: at most this many look-ups per address per minute.
 LAYAN_VERIFY_PER_MINUTE = int(os.environ.get("LAYAN_VERIFY_PER_MINUTE", "30"))
+# Data protection (docs/data-protection.md). Secrets stored in the database are encrypted with
+# the first of these Fernet keys, decrypted with any (rotation: `layan secrets rotate`).
+LAYAN_ENCRYPTION_KEYS = env_list("LAYAN_ENCRYPTION_KEYS")
+# Retention: rows removed per transaction, and per kind, office and run at most.
+LAYAN_RETENTION_BATCH = int(os.environ.get("LAYAN_RETENTION_BATCH", "500"))
+LAYAN_RETENTION_MAX_ROWS = int(os.environ.get("LAYAN_RETENTION_MAX_ROWS", "20000"))
 if os.environ.get("LAYAN_TEMPLATE_DIR"):
     TEMPLATES[0]["DIRS"].insert(0, Path(os.environ["LAYAN_TEMPLATE_DIR"]))
