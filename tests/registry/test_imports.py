@@ -102,7 +102,7 @@ def test_a_nik_that_disagrees_is_imported_and_listed_as_a_finding(tmp_path):
         (5, "JENIS_KLMIN", "nik_sex_disagrees"),
     ]
     assert "01-01-20" in result.findings[0].message
-    assert str(result.findings[0]).startswith("line 4, column TGL_LHR: ")
+    assert str(result.findings[0]).startswith("baris 4, kolom TGL_LHR: ")
 
 
 def test_a_family_without_a_head_is_a_finding(tmp_path):
@@ -149,7 +149,7 @@ def test_a_nik_twice_in_the_file_and_two_heads_of_one_family_are_errors(tmp_path
         (7, "NIK", "nik_twice"),
         (7, "STAT_HBKEL", "two_heads"),
     ]
-    assert "line 4" in result.errors[0].message and "line 2" in result.errors[1].message
+    assert "baris 4" in result.errors[0].message and "baris 2" in result.errors[1].message
     assert not Resident.objects.exists()
 
 
