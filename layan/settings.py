@@ -184,6 +184,7 @@ if LAYAN_S3_BUCKET:
         secret_key=os.environ.get("LAYAN_S3_SECRET_ACCESS_KEY"),
         region=os.environ.get("LAYAN_S3_REGION", "us-east-1"),
         prefix=os.environ.get("LAYAN_S3_PREFIX", ""),
+        acl=os.environ.get("LAYAN_S3_ACL", "private"),  # "" for a bucket with ACLs disabled
     )
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG

@@ -20,8 +20,12 @@ def s3_storage(
     secret_key: str | None = None,
     region: str = "us-east-1",
     prefix: str = "",
+    acl: str = "private",
 ) -> dict:
-    """The ``STORAGES`` entry of django-storages' S3 backend for ``bucket``."""
+    """The ``STORAGES`` entry of django-storages' S3 backend for ``bucket``. ``acl=""`` sends no
+    ACL with uploads: a bucket with ACLs disabled (AWS's "bucket owner enforced", the default
+    for new buckets) refuses any other than ``bucket-owner-full-control``; its objects are
+    private through the bucket policy and Block Public Access instead."""
     return {
         "BACKEND": S3_BACKEND,
         "OPTIONS": {
@@ -31,7 +35,7 @@ def s3_storage(
             "secret_key": secret_key or None,
             "region_name": region or "us-east-1",
             "location": (prefix or "").strip("/"),
-            "default_acl": "private",
+            "default_acl": acl or None,
             "querystring_auth": True,
             "file_overwrite": False,
         },

@@ -7,9 +7,11 @@ from __future__ import annotations
 import http.client
 import io
 import json
+import os
 from urllib.parse import urlsplit
 
 import pytest
+from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -91,6 +93,9 @@ def test_the_settings_build_a_private_s3_storage_from_the_environment(monkeypatc
     assert options["default_acl"] == "private"
     assert options["querystring_auth"] is True and options["file_overwrite"] is False
     assert plain["BACKEND"] == "django.core.files.storage.FileSystemStorage"
+    from layan.core.storage import s3_storage
+
+    assert s3_storage(bucket="b", acl="")["OPTIONS"]["default_acl"] is None
 
 
 def test_an_uploaded_attachment_is_a_private_object_served_only_by_layan(client, presets, bucket):
@@ -192,3 +197,16 @@ def test_a_signed_pdf_is_stored_in_the_bucket_and_served_by_the_console_and_the_
     s3.delete_object(Bucket=bucket, Key=key)  # gone from the bucket: 404, not a 500
     assert client.get(console).status_code == 404
     assert client.get(api, HTTP_AUTHORIZATION=auth).json()["code"] == "file_missing"
+
+
+@pytest.mark.skipif(
+    os.environ.get("LAYAN_TEST_STORAGE") != "s3", reason="the suite runs on the local disk"
+)
+def test_with_layan_test_storage_s3_the_suites_files_go_to_its_bucket():
+    options = django_settings.STORAGES["default"]["OPTIONS"]
+    assert django_settings.STORAGES["default"]["BACKEND"] == "storages.backends.s3.S3Storage"
+    assert options["endpoint_url"] == s3server.endpoint()
+    name = default_storage.save("probe/suite.txt", ContentFile(b"on s3"))
+    body = s3server.client().get_object(Bucket=options["bucket_name"], Key=f"media/{name}")["Body"]
+    assert body.read() == b"on s3"
+    default_storage.delete(name)
