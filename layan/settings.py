@@ -262,6 +262,8 @@ LOGGING = {
 LAYAN_READY_INBOX_SECONDS = int(os.environ.get("LAYAN_READY_INBOX_SECONDS", "120"))
 LAYAN_READY_OUTBOX_SECONDS = int(os.environ.get("LAYAN_READY_OUTBOX_SECONDS", "600"))
 LAYAN_METRICS_TOKEN = os.environ.get("LAYAN_METRICS_TOKEN", "")
+# The probes and the scrape answer plain HTTP on the machine itself (no redirect to HTTPS).
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 
 # WhatsApp Cloud API (Graph). Per-number tokens stored on a channel override the access token.
 WHATSAPP_APP_SECRET = os.environ.get("WHATSAPP_APP_SECRET", "")

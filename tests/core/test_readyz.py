@@ -151,3 +151,10 @@ def test_database_down_fails_and_skips_the_backlog_checks(monkeypatch):
 def test_readyz_needs_no_sign_in_and_no_language_redirect(client):
     response = client.get("/readyz", HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 200 and response["Content-Type"] == "application/json"
+
+
+def test_the_probes_answer_plain_http_when_https_is_enforced(client, settings):
+    settings.SECURE_SSL_REDIRECT = True
+    assert client.get("/readyz").status_code == 200
+    assert client.get("/healthz").status_code == 200
+    assert client.get("/console/").status_code == 301
