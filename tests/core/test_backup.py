@@ -271,6 +271,7 @@ def test_a_round_trip_on_postgresql(throwaway_postgres, settings, tmp_path):
                 [f"Disdukcapil {index}", bytes([index]) * 100],
             )
     before = _pg_rows(pg)
+    wipe_files(default_storage)
     for name, content in FILES.items():
         default_storage.save(name, ContentFile(content))
     archive = tmp_path / "pg.tar.gz"
