@@ -30,6 +30,8 @@ def _demo_environment(args: list[str]) -> None:
         "LAYAN_BSRE_URL": f"{base}/bsre",
         "LAYAN_BSRE_USER": "layan-demo",
         "LAYAN_BSRE_PASSWORD": "demo-bsre-secret",
+        # The walk-through signs in as heads of office without an authenticator app.
+        "LAYAN_REQUIRE_2FA": "false",
     }
     for name, value in defaults.items():
         os.environ.setdefault(name, value)

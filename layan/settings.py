@@ -47,6 +47,8 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "django_htmx",
     "axes",
+    "django_otp",  # two-factor sign-in of privileged staff (layan.console.two_factor)
+    "django_otp.plugins.otp_totp",
     "ninja",  # serves the API docs (Swagger UI) from its own static files, not a CDN
     "layan.core",
     "layan.offices",
@@ -74,6 +76,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Two-factor sign-in: who passed it, then the console's and the admin's guard.
+    "django_otp.middleware.OTPMiddleware",
+    "layan.console.two_factor.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -332,5 +337,9 @@ LAYAN_ENCRYPTION_KEYS = env_list("LAYAN_ENCRYPTION_KEYS")
 # Retention: rows removed per transaction, and per kind, office and run at most.
 LAYAN_RETENTION_BATCH = int(os.environ.get("LAYAN_RETENTION_BATCH", "500"))
 LAYAN_RETENTION_MAX_ROWS = int(os.environ.get("LAYAN_RETENTION_MAX_ROWS", "20000"))
+# Heads of office, administrators and whoever signs or revokes documents sign in to the console
+# and the admin with a TOTP code as well (off in the demo and the test settings).
+LAYAN_REQUIRE_2FA = env_bool("LAYAN_REQUIRE_2FA", True)
+OTP_TOTP_ISSUER = "Layan"
 if os.environ.get("LAYAN_TEMPLATE_DIR"):
     TEMPLATES[0]["DIRS"].insert(0, Path(os.environ["LAYAN_TEMPLATE_DIR"]))

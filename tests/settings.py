@@ -7,6 +7,8 @@ os.environ.setdefault("LAYAN_STANDIN", "true")
 os.environ.setdefault("WHATSAPP_APP_SECRET", "test-app-secret")
 os.environ.setdefault("WHATSAPP_VERIFY_TOKEN", "test-verify-token")
 os.environ.setdefault("WHATSAPP_ACCESS_TOKEN", "test-access-token")
+# Two-factor sign-in off, as in the demo; tests/pdp turns it on.
+os.environ.setdefault("LAYAN_REQUIRE_2FA", "false")
 
 from layan.settings import *  # noqa: E402, F403
 

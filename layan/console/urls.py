@@ -13,6 +13,7 @@ from layan.console.views import (
     reports,
     sop,
     supervision,
+    two_factor,
     visits,
 )
 
@@ -22,6 +23,8 @@ urlpatterns = [
     path("", queues.home, name="home"),
     path("login/", auth.LoginView.as_view(), name="login"),
     path("logout/", auth.LogoutView.as_view(), name="logout"),
+    path("two-factor/enrol/", two_factor.enrol, name="two_factor_enrol"),
+    path("two-factor/verify/", two_factor.verify, name="two_factor_verify"),
     path("office/", auth.switch_office, name="switch_office"),
     path("language/", auth.choose_language, name="choose_language"),
     path("queue/<slug:slug>/", queues.queue, name="queue"),
