@@ -140,8 +140,11 @@ def _database_config() -> dict:
 DATABASES = {"default": _database_config()}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Background tasks (docs/deploy.md): "db" (django-tasks-db, the embedded default: the database
+# is the queue), "rq" (Redis through django-tasks-rq; needs REDIS_URL), or inline backends.
 _TASK_BACKENDS = {
     "db": "django_tasks_db.DatabaseBackend",
+    "rq": "django_tasks_rq.RQBackend",
     "immediate": "django_tasks.backends.immediate.ImmediateBackend",
     "dummy": "django_tasks.backends.dummy.DummyBackend",
 }
@@ -151,6 +154,42 @@ if LAYAN_TASK_BACKEND not in _TASK_BACKENDS:
         f"LAYAN_TASK_BACKEND={LAYAN_TASK_BACKEND!r}: expected one of {sorted(_TASK_BACKENDS)}"
     )
 TASKS = {"default": {"BACKEND": _TASK_BACKENDS[LAYAN_TASK_BACKEND]}}
+# Redis: the RQ queues, and (unless LAYAN_CACHE_URL names another database) the shared cache.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if LAYAN_TASK_BACKEND == "rq":
+    if not REDIS_URL:
+        raise RuntimeError("LAYAN_TASK_BACKEND=rq needs REDIS_URL (e.g. redis://127.0.0.1:6379/0)")
+    INSTALLED_APPS.append("django_rq")
+    RQ_QUEUES = {
+        "default": {
+            "URL": REDIS_URL,
+            "DEFAULT_TIMEOUT": int(os.environ.get("LAYAN_TASK_TIMEOUT", "900")),
+            # LAYAN_RQ_INLINE=true runs each job at enqueue, through Redis (the test suite).
+            "ASYNC": not env_bool("LAYAN_RQ_INLINE", False),
+        }
+    }
+    # One process runs jobs one after another (no fork per job): a job's effects are guarded by
+    # leases in the database, so a killed worker loses nothing (docs/deploy.md).
+    RQ = {"WORKER_CLASS": os.environ.get("LAYAN_RQ_WORKER_CLASS", "rq.worker.SimpleWorker")}
+# Rate limits and caches are shared by every process when a cache server is configured;
+# otherwise each process has its own (the one-process demo).
+LAYAN_CACHE_URL = os.environ.get("LAYAN_CACHE_URL", REDIS_URL)
+if LAYAN_CACHE_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": LAYAN_CACHE_URL,
+            "KEY_PREFIX": os.environ.get("LAYAN_CACHE_PREFIX", "layan"),
+            "TIMEOUT": 300,
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Sessions live in the database (shared by every app server); "cache" keeps them in Redis too.
+SESSION_ENGINE = {
+    "db": "django.contrib.sessions.backends.db",
+    "cached_db": "django.contrib.sessions.backends.cached_db",
+}[os.environ.get("LAYAN_SESSIONS", "cached_db" if LAYAN_CACHE_URL else "db")]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -280,6 +319,9 @@ WHATSAPP_MEDIA_MAX_BYTES = {
     "image": int(os.environ.get("WHATSAPP_MAX_IMAGE_BYTES", 5 * 1024 * 1024)),
     "document": int(os.environ.get("WHATSAPP_MAX_DOCUMENT_BYTES", 16 * 1024 * 1024)),
 }
+# Under load one inbox drain works through the events of this many seconds (one task, not one
+# per webhook); a lone message is drained at once.
+WHATSAPP_DRAIN_DEBOUNCE = float(os.environ.get("WHATSAPP_DRAIN_DEBOUNCE", "0.05"))
 WHATSAPP_SEND_RATE = float(os.environ.get("WHATSAPP_SEND_RATE", "70"))  # per number, per second
 # The local stand-in of the Graph API (and the phone simulator): on in `layan demo` only.
 # The resident bot (seconds): a conversation quiet this long restarts; an identical answer is

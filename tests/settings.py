@@ -3,6 +3,12 @@
 import os
 
 os.environ.setdefault("LAYAN_TASK_BACKEND", "immediate")
+if os.environ["LAYAN_TASK_BACKEND"] == "rq":
+    # The suite on Redis (.ci/run): every job goes through RQ and Redis and runs at enqueue,
+    # so tests see its effects as with the inline backend; a lone webhook is drained at once.
+    os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/3")
+    os.environ.setdefault("LAYAN_RQ_INLINE", "true")
+    os.environ.setdefault("WHATSAPP_DRAIN_DEBOUNCE", "0")
 os.environ.setdefault("LAYAN_STANDIN", "true")
 os.environ.setdefault("WHATSAPP_APP_SECRET", "test-app-secret")
 os.environ.setdefault("WHATSAPP_VERIFY_TOKEN", "test-verify-token")
@@ -13,6 +19,11 @@ os.environ.setdefault("LAYAN_REQUIRE_2FA", "false")
 from layan.settings import *  # noqa: E402, F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# Each test process has its own cache (rate limits counted per test), unless a test asks for Redis.
+if os.environ.get("LAYAN_TEST_CACHE") != "redis":
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}  # noqa: F405
+    SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 # Tests answer faster than any person; the reply limit has its own tests.
 BOT_REPLIES_PER_MINUTE = 1000

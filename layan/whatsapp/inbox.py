@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
@@ -40,7 +41,6 @@ logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 12
 LEASE = timedelta(minutes=2)
-DRAIN_DEBOUNCE = 0.2  # seconds
 DOWNLOAD_KINDS = ("image", "document")
 
 # Called once per new message, inside the transaction that marks it handled, with the message
@@ -92,9 +92,13 @@ def _schedule_drain() -> None:
         now = time.monotonic()
         if now < _drain_scheduled_until:
             return  # a drain that starts later than this commit is already queued
-        delay = DRAIN_DEBOUNCE if now - _drain_scheduled_until < DRAIN_DEBOUNCE else 0.0
+        debounce = settings.WHATSAPP_DRAIN_DEBOUNCE
+        delay = debounce if now - _drain_scheduled_until < debounce else 0.0
         _drain_scheduled_until = now + delay
-        drain_pending.using(run_after=timezone.now() + timedelta(seconds=delay)).enqueue()
+        if delay:
+            drain_pending.using(run_after=timezone.now() + timedelta(seconds=delay)).enqueue()
+        else:
+            drain_pending.enqueue()
     except Exception:  # the periodic sweep drains it anyway
         logger.exception("could not schedule the inbox drain")
 

@@ -5,8 +5,8 @@ from django.core.management.base import BaseCommand
 
 from layan.api.models import ApiToken
 from layan.core.management.commands.serve import serve
-from layan.core.management.commands.worker import start_task_worker
 from layan.core.periodic import Scheduler
+from layan.core.workers import start_task_worker, stop_task_worker
 from layan.demo.loader import (
     create_demo_history,
     create_demo_outreach,
@@ -114,8 +114,7 @@ class Command(BaseCommand):
             serve(options["host"], options["port"])
         finally:
             scheduler.stop()
-            if worker is not None:
-                worker.running = False
+            stop_task_worker(worker)
 
     @staticmethod
     def _tokens(usernames: tuple[str, ...]) -> list[str]:
