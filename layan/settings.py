@@ -322,6 +322,8 @@ WHATSAPP_MEDIA_MAX_BYTES = {
 # Under load one inbox drain works through the events of this many seconds (one task, not one
 # per webhook); a lone message is drained at once.
 WHATSAPP_DRAIN_DEBOUNCE = float(os.environ.get("WHATSAPP_DRAIN_DEBOUNCE", "0.05"))
+# Administrators are alerted when a number's oldest unsent message is older than this.
+WHATSAPP_BACKLOG_ALERT_SECONDS = int(os.environ.get("WHATSAPP_BACKLOG_ALERT_SECONDS", "180"))
 WHATSAPP_SEND_RATE = float(os.environ.get("WHATSAPP_SEND_RATE", "70"))  # per number, per second
 # The local stand-in of the Graph API (and the phone simulator): on in `layan demo` only.
 # The resident bot (seconds): a conversation quiet this long restarts; an identical answer is

@@ -35,10 +35,16 @@ from layan.whatsapp.models import Conversation, MessageTemplate, OutboxMessage
 
 logger = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 8
+# Retryable failures (network, Meta's 5xx, rate limits) back off up to 15 minutes; eighteen
+# attempts span more than an hour (about two on average), so an outage of Meta's API loses nothing.
+MAX_ATTEMPTS = 18
 BACKOFF_BASE = 2.0  # seconds
 BACKOFF_CAP = 15 * 60.0
 LEASE = timedelta(seconds=60)
+# A message is claimed for this long before it is handed to Meta: if the sender dies before the
+# answer is recorded, Meta's status webhook (carrying the row's id) settles it meanwhile and it is
+# not sent twice; only without one is it sent again after this time.
+IN_FLIGHT = timedelta(seconds=120)
 
 
 def backoff_seconds(attempt: int, rng: random.Random | None = None) -> float:
@@ -231,11 +237,24 @@ def dispatch(
             last = time.monotonic()
             if _send_one(row, channel, client, clock(), rng):
                 sent += 1
+                if sent == 1:
+                    _resume_backoffs(channel_id, clock())
             elif Channel.objects.filter(pk=channel_id, sending_paused_at__isnull=False).exists():
                 break
     finally:
         _release_lease(channel_id)
     return sent
+
+
+def _resume_backoffs(channel_id: int, now: datetime) -> int:
+    """WhatsApp answers again: messages of this number waiting out a backoff go now (at the
+    number's rate), instead of each waiting up to fifteen minutes for its next try."""
+    return OutboxMessage.objects.filter(
+        channel_id=channel_id,
+        status=OutboxMessage.Status.QUEUED,
+        next_attempt_at__gt=now,
+        attempts__gt=0,
+    ).update(next_attempt_at=now)
 
 
 def _envelope(row: OutboxMessage) -> dict:
@@ -262,6 +281,9 @@ def _upload(row: OutboxMessage, channel: Channel, client: GraphClient) -> None:
 def _send_one(
     row: OutboxMessage, channel: Channel, client: GraphClient, now: datetime, rng
 ) -> bool:
+    # Claimed first (see IN_FLIGHT): a sender killed after Meta took the message sends it again
+    # only if no status webhook settled it meanwhile.
+    OutboxMessage.objects.filter(pk=row.pk).update(next_attempt_at=now + IN_FLIGHT)
     try:
         try:
             _upload(row, channel, client)
@@ -313,7 +335,7 @@ def _failed(row: OutboxMessage, channel: Channel, error: GraphError, now: dateti
             )
             % {"phone": channel.phone},
         )
-        base.update(last_error=note, error_code=error.code)
+        base.update(last_error=note, error_code=error.code, next_attempt_at=now)  # due on resume
         return
     if error.kind == "window_closed":
         _resend_as_template(row, note, error.code, now)
@@ -419,6 +441,8 @@ def apply_status(
     if rank is None or rank <= OutboxMessage.RANK.get(row.status, 0):
         return row
     changes = {"status": status}
+    if not row.wamid:  # its sender died before recording Meta's answer: the status tells
+        changes["wamid"] = wamid
     if status == "delivered":
         changes["delivered_at"] = now
     if status == "read":
@@ -427,3 +451,57 @@ def apply_status(
             changes["delivered_at"] = now
     OutboxMessage.objects.filter(pk=row.pk).update(**changes)
     return row
+
+
+# --------------------------------------------------------------------------- backlog alert
+
+
+def check_backlog(now: datetime | None = None) -> dict[str, int]:
+    """Alert an office's administrators once when a number's oldest queued message has waited
+    longer than ``WHATSAPP_BACKLOG_ALERT_SECONDS`` (WhatsApp down, or a number paused), and close
+    the alert when the queue has drained. Run by the periodic sweep."""
+    from django.db.models import Min
+
+    now = now or timezone.now()
+    threshold = now - timedelta(seconds=settings.WHATSAPP_BACKLOG_ALERT_SECONDS)
+    oldest = dict(
+        OutboxMessage.objects.filter(status=OutboxMessage.Status.QUEUED)
+        .values("channel_id")
+        .annotate(oldest=Min("created_at"))
+        .values_list("channel_id", "oldest")
+    )
+    late = {pk for pk, at in oldest.items() if at <= threshold}
+    raised = 0
+    channels = Channel.objects.select_related("office").filter(pk__in=late)
+    for channel in channels:
+        open_alert = Alert.objects.filter(
+            office=channel.office, kind="whatsapp_backlog", resolved_at__isnull=True
+        ).exists()
+        if open_alert:
+            continue
+        waiting = OutboxMessage.objects.filter(
+            channel=channel, status=OutboxMessage.Status.QUEUED
+        ).count()
+        logger.warning("outbox of %s: %s messages waiting", channel.phone, waiting)
+        Alert.objects.create(
+            office=channel.office,
+            kind="whatsapp_backlog",
+            message=_(
+                "Messages to residents on %(phone)s are waiting to be sent (%(count)s, the oldest "
+                "since %(since)s): WhatsApp is not taking them. They are kept and sent when it "
+                "answers again."
+            )
+            % {
+                "phone": channel.phone,
+                "count": waiting,
+                "since": timezone.localtime(oldest[channel.pk]).strftime("%H:%M"),
+            },
+        )
+        raised += 1
+    late_offices = {c.office_id for c in channels}
+    resolved = (
+        Alert.objects.filter(kind="whatsapp_backlog", resolved_at__isnull=True)
+        .exclude(office_id__in=late_offices)
+        .update(resolved_at=now)
+    )
+    return {"raised": raised, "resolved": resolved}

@@ -25,4 +25,5 @@ def sweep() -> dict:
         .distinct()
     )
     sent = sum(outbox.dispatch(channel_id) for channel_id in channels)
-    return {"events": events, "sent": sent}
+    backlog = outbox.check_backlog()
+    return {"events": events, "sent": sent, **backlog}

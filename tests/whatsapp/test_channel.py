@@ -519,3 +519,77 @@ def test_a_failing_event_is_retried_later(channel_world):
     inbox.drain(now=event.next_attempt_at + timedelta(seconds=1))
     event.refresh_from_db()
     assert event.processed_at is not None and sent_to(RESIDENT).count() == 1
+
+
+# --------------------------------------------------------------------------- outages
+
+
+def test_an_outage_of_meta_exhausts_no_message_within_an_hour():
+    rng = random.Random(3)
+    waited = sum(outbox.backoff_seconds(a, rng) for a in range(1, outbox.MAX_ATTEMPTS))
+    assert waited > 3600
+
+
+def test_messages_waiting_out_a_backoff_go_as_soon_as_whatsapp_answers_again(
+    channel_world, manual_dispatch
+):
+    standin.add_failure(scope="messages", kind="http_500", count=2)
+    first, second = _queued_row("a"), _queued_row("b")
+    assert outbox.dispatch(first.channel_id) == 0  # both fail and back off
+    for row in (first, second):
+        row.refresh_from_db()
+        assert row.attempts == 1 and row.next_attempt_at > timezone.now()
+    third = _queued_row("c")  # a new message: WhatsApp takes it, the waiting ones follow
+    assert outbox.dispatch(third.channel_id) == 3
+    assert not OutboxMessage.objects.filter(status="queued").exists()
+
+
+def test_a_message_whose_sender_died_is_settled_by_its_status_and_not_sent_again(
+    channel_world, manual_dispatch, client
+):
+    row = _queued_row()
+    # The sender claimed it and died after Meta took it (the answer was never recorded).
+    OutboxMessage.objects.filter(pk=row.pk).update(
+        next_attempt_at=timezone.now() + outbox.IN_FLIGHT
+    )
+    assert outbox.dispatch(row.channel_id) == 0  # in flight: not sent again at once
+    harness.post(
+        client,
+        harness.status(
+            WAYKANAN_KK, "wamid.LOST1", "sent", recipient=RESIDENT, callback=str(row.pk)
+        ),
+    )
+    row.refresh_from_db()
+    assert row.status == "sent" and row.wamid == "wamid.LOST1"
+    later = timezone.now() + outbox.IN_FLIGHT + timedelta(seconds=1)
+    assert outbox.dispatch(row.channel_id, clock=lambda: later) == 0
+    assert SentMessage.objects.count() == 0
+
+
+def test_a_message_whose_sender_died_without_a_status_is_sent_after_the_in_flight_time(
+    channel_world, manual_dispatch
+):
+    row = _queued_row()
+    OutboxMessage.objects.filter(pk=row.pk).update(
+        next_attempt_at=timezone.now() + outbox.IN_FLIGHT
+    )
+    assert outbox.dispatch(row.channel_id) == 0
+    later = timezone.now() + outbox.IN_FLIGHT + timedelta(seconds=1)
+    assert outbox.dispatch(row.channel_id, clock=lambda: later) == 1
+
+
+def test_a_backlog_alerts_the_office_once_and_the_alert_closes_when_it_drains(
+    channel_world, manual_dispatch, settings
+):
+    settings.WHATSAPP_BACKLOG_ALERT_SECONDS = 60
+    row = _queued_row()
+    now = timezone.now()
+    assert outbox.check_backlog(now) == {"raised": 0, "resolved": 0}
+    assert outbox.check_backlog(now + timedelta(seconds=61)) == {"raised": 1, "resolved": 0}
+    assert outbox.check_backlog(now + timedelta(seconds=90)) == {"raised": 0, "resolved": 0}
+    alert = Alert.objects.get(kind="whatsapp_backlog")
+    assert alert.office.code == "waykanan" and alert.resolved_at is None
+    assert outbox.dispatch(row.channel_id) == 1
+    assert outbox.check_backlog(now + timedelta(seconds=120)) == {"raised": 0, "resolved": 1}
+    alert.refresh_from_db()
+    assert alert.resolved_at is not None
