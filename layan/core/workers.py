@@ -184,42 +184,64 @@ def _waking_worker_class():
     return WakingWorker
 
 
-def start_task_worker(interval: float = 1.0, *, listen: bool | None = None):
-    """Start the database task worker in a daemon thread (None for other backends), and on
-    PostgreSQL the listener that wakes it when another process queues work."""
+class TaskWorkers:
+    """The task worker threads of this process and their listener."""
+
+    def __init__(self, workers: list, listener: NotifyListener | None):
+        self.workers, self.listener = workers, listener
+        self.threads: list[threading.Thread] = []
+
+    def start(self) -> TaskWorkers:
+        if self.listener is not None:
+            self.listener.start()
+        for index, worker in enumerate(self.workers):
+            thread = threading.Thread(target=worker.run, name=f"layan-tasks-{index}", daemon=True)
+            thread.start()
+            self.threads.append(thread)
+        return self
+
+    def stop(self, timeout: float = 5.0) -> None:
+        for worker in self.workers:
+            worker.running = False
+        if self.listener is not None:
+            self.listener.stop()
+        waker.wake()
+        for thread in self.threads:
+            thread.join(timeout)
+
+
+def start_task_worker(
+    interval: float = 1.0, *, threads: int = 1, listen: bool | None = None
+) -> TaskWorkers | None:
+    """Start ``threads`` database task workers in daemon threads (None for other backends), and
+    on PostgreSQL the listener that wakes them when another process queues work. While one thread
+    paces a number's sends or waits on WhatsApp, another answers the next resident."""
     if settings.LAYAN_TASK_BACKEND != "db":
         return None
     from django.utils.crypto import get_random_string
 
-    worker = _waking_worker_class()(
-        queue_names=["*"],
-        interval=interval,
-        batch=False,
-        backend_name="default",
-        startup_delay=False,
-        max_tasks=None,
-        worker_id=get_random_string(32),
-        excluded_queue_names=[],
-    )
+    worker_class = _waking_worker_class()
+    workers = [
+        worker_class(
+            queue_names=["*"],
+            interval=interval,
+            batch=False,
+            backend_name="default",
+            startup_delay=False,
+            max_tasks=None,
+            worker_id=get_random_string(32),
+            excluded_queue_names=[],
+        )
+        for _ in range(max(threads, 1))
+    ]
     if listen is None:
         listen = connections["default"].vendor == "postgresql"
-    worker.listener = NotifyListener() if listen else None
-    if worker.listener is not None:
-        worker.listener.start()
-    thread = threading.Thread(target=worker.run, name="layan-tasks", daemon=True)
-    thread.start()
-    worker.thread = thread
-    return worker
+    return TaskWorkers(workers, NotifyListener() if listen else None).start()
 
 
-def stop_task_worker(worker, timeout: float = 5.0) -> None:
-    if worker is None:
-        return
-    worker.running = False
-    if worker.listener is not None:
-        worker.listener.stop()
-    waker.wake()
-    worker.thread.join(timeout)
+def stop_task_worker(workers: TaskWorkers | None, timeout: float = 5.0) -> None:
+    if workers is not None:
+        workers.stop(timeout)
 
 
 def run_rq_worker(*, burst: bool = False) -> None:

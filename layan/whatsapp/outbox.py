@@ -24,7 +24,7 @@ from django.db.models import Case as DbCase
 from django.db.models import F, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_tasks import task
+from django_tasks import default_task_backend, task
 
 from layan.core import metrics
 from layan.core.models import Alert
@@ -171,9 +171,29 @@ def dispatch_channel(channel_id: int) -> int:
     return dispatch(channel_id)
 
 
+# Per process and number: until when a dispatch is already queued to start. One dispatch sends
+# every due message of its number, so under load a number gets one task per debounce window, not
+# one per message (as the inbox drain, layan.whatsapp.inbox).
+_dispatch_scheduled_until: dict[int, float] = {}
+
+
 def _kick(channel_id: int) -> None:
     try:
-        dispatch_channel.enqueue(channel_id)
+        if not default_task_backend.supports_defer:
+            dispatch_channel.enqueue(channel_id)  # inline backends: send right away
+            return
+        now = time.monotonic()
+        scheduled = _dispatch_scheduled_until.get(channel_id, 0.0)
+        if now < scheduled:
+            return  # a dispatch that starts after this commit is already queued
+        debounce = settings.WHATSAPP_DRAIN_DEBOUNCE
+        delay = debounce if now - scheduled < debounce else 0.0
+        _dispatch_scheduled_until[channel_id] = now + delay
+        if delay:
+            later = timezone.now() + timedelta(seconds=delay)
+            dispatch_channel.using(run_after=later).enqueue(channel_id)
+        else:
+            dispatch_channel.enqueue(channel_id)
     except Exception:  # the periodic sweep sends it anyway
         logger.exception("could not enqueue dispatch for channel %s", channel_id)
 

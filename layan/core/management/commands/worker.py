@@ -1,3 +1,4 @@
+import os
 import signal
 import threading
 
@@ -22,6 +23,12 @@ class Command(BaseCommand):
             help="database backend: seconds between looks for work when nothing woke the worker",
         )
         parser.add_argument(
+            "--threads",
+            type=int,
+            default=int(os.environ.get("LAYAN_TASK_THREADS", "2")),
+            help="database backend: worker threads in this process",
+        )
+        parser.add_argument(
             "--no-scheduler",
             action="store_true",
             help="do not enqueue periodic work from this process (another worker does)",
@@ -39,7 +46,7 @@ class Command(BaseCommand):
                 wait_for_redis()
                 run_rq_worker()  # blocks; RQ's own signal handlers stop it
                 return
-            worker = start_task_worker(options["interval"])
+            worker = start_task_worker(options["interval"], threads=options["threads"])
             stop = threading.Event()
             for sig in (signal.SIGINT, signal.SIGTERM):
                 signal.signal(sig, lambda *_: stop.set())

@@ -1,3 +1,5 @@
+import os
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
@@ -109,7 +111,7 @@ class Command(BaseCommand):
         )
         scheduler = Scheduler()
         scheduler.start()
-        worker = start_task_worker()
+        worker = start_task_worker(threads=int(os.environ.get("LAYAN_TASK_THREADS", "2")))
         try:
             serve(options["host"], options["port"])
         finally:
