@@ -8,12 +8,11 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 
-from django.db import transaction
 from django.db.models import Min
 
 from layan.cases.models import TERMINAL, Attachment
 from layan.offices.models import Office
-from layan.offices.retention import Purged, in_batches, would_purge
+from layan.offices.retention import Purged, delete_with_files, in_batches, would_purge
 
 logger = logging.getLogger(__name__)
 
@@ -41,22 +40,13 @@ def purge_attachments(
         purged = would_purge(pending, files=pending.exclude(file=""))
     else:
 
+        def shared(attachment: Attachment, name: str) -> bool:
+            return Attachment.objects.filter(file=name).exclude(pk=attachment.pk).exists() or (
+                file_in_use is not None and file_in_use(name)
+            )
+
         def handle(ids: list[int]) -> int:
-            deleted = 0
-            for attachment in Attachment.objects.filter(pk__in=ids).order_by("pk"):
-                name = attachment.file.name
-                shared = bool(name) and (
-                    Attachment.objects.filter(file=name).exclude(pk=attachment.pk).exists()
-                    or (file_in_use is not None and file_in_use(name))
-                )
-                if name and not shared:
-                    # The file first: a row whose file is gone is found again by the next run,
-                    # a file whose row is gone would be found by nobody.
-                    attachment.file.delete(save=False)
-                    deleted += 1
-                with transaction.atomic():
-                    Attachment.objects.filter(pk=attachment.pk).delete()
-            return deleted
+            return delete_with_files(Attachment, ids, shared=shared)
 
         purged = in_batches(pending, handle)
     kept = Attachment.objects.filter(case__office=office).exclude(pk__in=pending.values("pk"))

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.db import models, transaction
 from django.db.models import QuerySet
 
 from layan.offices.models import Office, RetentionPolicy, RetentionRun
@@ -101,6 +102,25 @@ def in_batches(pending: QuerySet, handle: Callable[[list[int]], int]) -> Purged:
         purged.removed += len(ids)
     purged.finished = not pending.exists()
     return purged
+
+
+def delete_with_files(
+    model: type[models.Model], ids: list[int], *, shared: Callable[[models.Model, str], bool]
+) -> int:
+    """Delete the rows ``ids`` of ``model`` (which has a ``file`` field), each row's file from
+    storage first (``FieldFile.delete``: the file system or S3) unless ``shared(row, name)`` says
+    a kept row still names it. Answers how many files were deleted (for :func:`in_batches`)."""
+    deleted = 0
+    for row in model.objects.filter(pk__in=ids).order_by("pk"):
+        name = row.file.name
+        if name and not shared(row, name):
+            # The file first: a row whose file is gone is found again by the next run,
+            # a file whose row is gone would be found by nobody.
+            row.file.delete(save=False)
+            deleted += 1
+        with transaction.atomic():
+            model.objects.filter(pk=row.pk).delete()
+    return deleted
 
 
 def would_purge(pending: QuerySet, *, files: QuerySet | None = None) -> Purged:

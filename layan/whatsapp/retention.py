@@ -25,7 +25,7 @@ from django.db.models import Min, Q
 
 from layan.cases.models import Attachment
 from layan.offices.models import Office
-from layan.offices.retention import Purged, in_batches, would_purge
+from layan.offices.retention import Purged, delete_with_files, in_batches, would_purge
 from layan.whatsapp.models import InboundEvent, InboundMessage, MediaFile, OutboxMessage
 
 logger = logging.getLogger(__name__)
@@ -128,20 +128,14 @@ def purge_media(office: Office, before: datetime, *, dry_run: bool = False) -> P
         purged = would_purge(pending, files=pending.exclude(file=""))
     else:
 
+        def shared(media: MediaFile, name: str) -> bool:
+            return (
+                Attachment.objects.filter(file=name).exists()
+                or MediaFile.objects.filter(file=name).exclude(pk=media.pk).exists()
+            )
+
         def handle(ids: list[int]) -> int:
-            deleted = 0
-            for media in MediaFile.objects.filter(pk__in=ids).order_by("pk"):
-                name = media.file.name
-                shared = bool(name) and (
-                    Attachment.objects.filter(file=name).exists()
-                    or MediaFile.objects.filter(file=name).exclude(pk=media.pk).exists()
-                )
-                if name and not shared:
-                    media.file.delete(save=False)  # the file first (see cases.retention)
-                    deleted += 1
-                with transaction.atomic():
-                    MediaFile.objects.filter(pk=media.pk).delete()
-            return deleted
+            return delete_with_files(MediaFile, ids, shared=shared)
 
         purged = in_batches(pending, handle)
     kept = MediaFile.objects.filter(
