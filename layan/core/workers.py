@@ -23,7 +23,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import close_old_connections, connections, transaction
@@ -71,6 +71,37 @@ def task_enqueued(sender, task_result, **kwargs) -> None:
         transaction.on_commit(waker.wake)
     else:
         waker.wake()
+
+
+# Per process and (task, argument): until when a run is already queued to start.
+_scheduled_until: dict[tuple, float] = {}
+_scheduled_lock = threading.Lock()
+
+
+def enqueue_debounced(task, *args, window: float) -> None:
+    """Enqueue ``task(*args)`` unless a run that starts after this moment is already queued.
+
+    For tasks that work through everything waiting (the inbox drain, a number's dispatch): a lone
+    call runs at once; calls close together share one run, queued to start ``window`` seconds
+    later, so a burst adds one task row per window instead of one per call. Inline backends
+    (which cannot defer) run every call."""
+    from django_tasks import default_task_backend
+
+    if not default_task_backend.supports_defer or window <= 0:
+        task.enqueue(*args)
+        return
+    key = (task.module_path, *args)
+    now = time.monotonic()
+    with _scheduled_lock:
+        scheduled = _scheduled_until.get(key, 0.0)
+        if now < scheduled:
+            return  # a run that starts after this call is already queued
+        delay = window if now - scheduled < window else 0.0
+        _scheduled_until[key] = now + delay
+    if delay:
+        task.using(run_after=timezone.now() + timedelta(seconds=delay)).enqueue(*args)
+    else:
+        task.enqueue(*args)
 
 
 class NotifyListener(threading.Thread):

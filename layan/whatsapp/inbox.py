@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import logging
 import random
-import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -22,8 +21,9 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
-from django_tasks import default_task_backend, task
+from django_tasks import task
 
+from layan.core.workers import enqueue_debounced
 from layan.offices.models import Channel
 from layan.whatsapp import media as media_service
 from layan.whatsapp import outbox
@@ -72,11 +72,6 @@ def store(body: bytes, payload: dict) -> InboundEvent:
     return event
 
 
-# Per process: until when a drain is already enqueued to run. Under load one drain works
-# through many events, so the webhook does not add a task row for every event it stores.
-_drain_scheduled_until = 0.0
-
-
 @task()
 def drain_pending() -> int:
     """Process the stored webhook events that are waiting (scheduled by the webhook)."""
@@ -84,21 +79,10 @@ def drain_pending() -> int:
 
 
 def _schedule_drain() -> None:
-    global _drain_scheduled_until
+    """Under load one drain works through many events, so the webhook does not add a task row
+    for every event it stores (a lone event is drained at once)."""
     try:
-        if not default_task_backend.supports_defer:
-            drain_pending.enqueue()  # inline backends: process right away
-            return
-        now = time.monotonic()
-        if now < _drain_scheduled_until:
-            return  # a drain that starts later than this commit is already queued
-        debounce = settings.WHATSAPP_DRAIN_DEBOUNCE
-        delay = debounce if now - _drain_scheduled_until < debounce else 0.0
-        _drain_scheduled_until = now + delay
-        if delay:
-            drain_pending.using(run_after=timezone.now() + timedelta(seconds=delay)).enqueue()
-        else:
-            drain_pending.enqueue()
+        enqueue_debounced(drain_pending, window=settings.WHATSAPP_DRAIN_DEBOUNCE)
     except Exception:  # the periodic sweep drains it anyway
         logger.exception("could not schedule the inbox drain")
 

@@ -21,13 +21,14 @@ from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Case as DbCase
-from django.db.models import F, Q, Value, When
+from django.db.models import F, Min, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_tasks import default_task_backend, task
+from django_tasks import task
 
 from layan.core import metrics
 from layan.core.models import Alert
+from layan.core.workers import enqueue_debounced
 from layan.offices.models import Channel
 from layan.whatsapp import builders, events
 from layan.whatsapp.graph import GraphClient, GraphError, client_for
@@ -171,29 +172,11 @@ def dispatch_channel(channel_id: int) -> int:
     return dispatch(channel_id)
 
 
-# Per process and number: until when a dispatch is already queued to start. One dispatch sends
-# every due message of its number, so under load a number gets one task per debounce window, not
-# one per message (as the inbox drain, layan.whatsapp.inbox).
-_dispatch_scheduled_until: dict[int, float] = {}
-
-
 def _kick(channel_id: int) -> None:
+    """One dispatch sends every due message of its number: under load a number gets one task per
+    debounce window, not one per message (as the inbox drain)."""
     try:
-        if not default_task_backend.supports_defer:
-            dispatch_channel.enqueue(channel_id)  # inline backends: send right away
-            return
-        now = time.monotonic()
-        scheduled = _dispatch_scheduled_until.get(channel_id, 0.0)
-        if now < scheduled:
-            return  # a dispatch that starts after this commit is already queued
-        debounce = settings.WHATSAPP_DRAIN_DEBOUNCE
-        delay = debounce if now - scheduled < debounce else 0.0
-        _dispatch_scheduled_until[channel_id] = now + delay
-        if delay:
-            later = timezone.now() + timedelta(seconds=delay)
-            dispatch_channel.using(run_after=later).enqueue(channel_id)
-        else:
-            dispatch_channel.enqueue(channel_id)
+        enqueue_debounced(dispatch_channel, channel_id, window=settings.WHATSAPP_DRAIN_DEBOUNCE)
     except Exception:  # the periodic sweep sends it anyway
         logger.exception("could not enqueue dispatch for channel %s", channel_id)
 
@@ -480,8 +463,6 @@ def check_backlog(now: datetime | None = None) -> dict[str, int]:
     """Alert an office's administrators once when a number's oldest queued message has waited
     longer than ``WHATSAPP_BACKLOG_ALERT_SECONDS`` (WhatsApp down, or a number paused), and close
     the alert when the queue has drained. Run by the periodic sweep."""
-    from django.db.models import Min
-
     now = now or timezone.now()
     threshold = now - timedelta(seconds=settings.WHATSAPP_BACKLOG_ALERT_SECONDS)
     oldest = dict(

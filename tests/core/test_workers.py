@@ -120,3 +120,19 @@ def test_rq_worker_runs_what_was_queued_on_redis(monkeypatch):
     workers.run_rq_worker(burst=True)
     assert queue.count == 0
     assert PeriodicSchedule.objects.filter(task_path="rq").exists()
+
+
+def test_calls_close_together_share_one_queued_run(settings):
+    from django_tasks_db.models import DBTaskResult
+
+    settings.LAYAN_TASK_BACKEND = "db"
+    settings.TASKS = DB_TASKS
+    for _ in range(5):
+        workers.enqueue_debounced(leave_mark, "burst", window=5.0)
+    # The first call runs at once; the four after it share one run five seconds later.
+    now = timezone.now()
+    rows = DBTaskResult.objects.all()
+    later = rows.filter(run_after__gt=now, run_after__lte=now + timedelta(seconds=6))
+    assert rows.count() == 2 and later.count() == 1 and rows.ready().count() == 1
+    workers.enqueue_debounced(leave_mark, "other", window=5.0)  # another argument: its own run
+    assert DBTaskResult.objects.count() == 3
