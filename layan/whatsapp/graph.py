@@ -17,7 +17,9 @@ Safety rules the callers rely on:
 
 from __future__ import annotations
 
+import functools
 import logging
+import ssl
 from typing import Any
 from urllib.parse import quote
 
@@ -157,6 +159,7 @@ class GraphClient:
             base_url=f"{base_url.rstrip('/')}/{version.strip('/')}/",
             timeout=timeout,
             transport=transport,
+            verify=tls_context(),
             follow_redirects=False,
             headers={"Accept": "application/json"},
         )
@@ -357,6 +360,13 @@ def _read_capped(response: httpx.Response, max_bytes: int) -> bytes:
         if total > max_bytes:
             raise MediaTooLarge(response, f"more than max_bytes {max_bytes}")
     return b"".join(chunks)
+
+
+@functools.cache
+def tls_context() -> ssl.SSLContext:
+    """The process's one TLS context for Graph calls. Building one reads the whole CA bundle
+    (tens of milliseconds), which a client made per dispatch would pay on every send."""
+    return httpx.create_ssl_context()
 
 
 _default_transport: httpx.BaseTransport | None = None
