@@ -104,6 +104,7 @@ class Sink:
         self.first: dict[str, float] = {}
         self.bodies: dict[str, list[str]] = defaultdict(list)
         self.taken = 0
+        self.taken_at: list[tuple[str, float]] = []
         self.refused = 0
         self.down = False
         self.statuses: list[tuple[str, str, str, str]] = []
@@ -155,6 +156,7 @@ class Sink:
                 number = self.path.rstrip("/").split("/")[-2]
                 with sink.lock:
                     sink.taken += 1
+                    sink.taken_at.append((number, time.monotonic()))
                     sink.first.setdefault(to, time.monotonic())
                     sink.bodies[to].append(text)
                     callback = payload.get("biz_opaque_callback_data") or ""
@@ -439,10 +441,19 @@ def measure(layan: Layan, sink: Sink, rate: float, seconds: float, *, during=Non
     counts = [len(b) for b in per_resident if b]
     usual = statistics.mode(counts) if counts else 0
     twice = sum(len(b) - len(set(b)) for b in per_resident)
+    # None lost: every resident's "halo" is stored exactly once (a 200 means stored).
+    rows = layan.query(
+        "SELECT i.wa_id FROM whatsapp_inboundmessage m "
+        "JOIN whatsapp_identity i ON i.id = m.identity_id"
+    )
+    mine = [wa for (wa,) in rows if wa.startswith(prefix)]
+    stored, stored_residents = len(mine), len(set(mine))
     return {
         "rate": rate,
         "seconds": seconds,
         "residents": len(sent),
+        "stored": stored,
+        "stored_residents": stored_residents,
         "webhook_answers": answers,
         "answered": len(latencies),
         "unanswered": len(sent) - len(latencies),
@@ -504,6 +515,21 @@ def fault_graph_down(layan: Layan, sink: Sink, args) -> dict:
     alerts = layan.query("SELECT count(*) FROM core_alert WHERE kind = 'whatsapp_backlog'")[0][0]
     result["fault"] = f"Graph API answering 503 for {args.down:.0f} s"
     result["refused_by_graph"] = sink.refused
+    # The drain after recovery: messages the sink took from "up" to the last of them, per number
+    # (Layan paces each number below WHATSAPP_SEND_RATE).
+    with sink.lock:
+        after = [(n, t) for n, t in sink.taken_at if t >= timeline.get("up", float("inf"))]
+    if after:
+        span = max(t for _, t in after) - timeline["up"]
+        per_number = defaultdict(int)
+        for number, _ in after:
+            per_number[number] += 1
+        result["drain"] = {
+            "messages": len(after),
+            "seconds": round(span, 1),
+            "busiest_number_messages": max(per_number.values()),
+            "busiest_number_per_s": round(max(per_number.values()) / max(span, 1e-9), 1),
+        }
     result["backlog_alerts_raised"] = alerts
     result["backlog_alerts_open_after"] = layan.query(
         "SELECT count(*) FROM core_alert WHERE kind = 'whatsapp_backlog' AND resolved_at IS NULL"
@@ -588,15 +614,16 @@ def main() -> None:
             layan.stop()
             sink.stop()
     print(
-        "\n| set-up | workers | rate/s | residents | answered | twice | p50 ms | p95 ms | p99 ms "
-        "| replies/s |"
+        "\n| set-up | workers | rate/s | residents | stored | answered | twice | p50 ms | p95 ms "
+        "| p99 ms | replies/s |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for r in results:
         ms = r["first_reply_ms"]
         print(
             f"| {r['setup']}{' (' + r['fault'] + ')' if r.get('fault') else ''} "
-            f"| {r['task_workers']} | {r['rate']:g} | {r['residents']} | {r['answered']} "
+            f"| {r['task_workers']} | {r['rate']:g} | {r['residents']} | {r['stored']} "
+            f"| {r['answered']} "
             f"| {r['sent_twice']} | {ms['p50']} | {ms['p95']} | {ms['p99']} "
             f"| {r['replies_per_s']} |"
         )
