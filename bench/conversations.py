@@ -58,6 +58,14 @@ sys.path.insert(0, str(ROOT))
 
 from layan.whatsapp.signatures import sign  # noqa: E402
 
+sys.path.insert(0, str(ROOT / "bench"))
+from webhook_ingest import CLK_TCK, wait_for_quiet  # noqa: E402
+
+
+def _exit_on_signal(signum, frame) -> None:
+    raise SystemExit(128 + signum)  # unwinds through the `finally` that stops Layan
+
+
 LAYAN = str(ROOT / ".venv" / "bin" / "layan")
 SECRET = "bench-app-secret"  # noqa: S105 - the set-up under test is started with it
 PG = os.environ.get("LAYAN_BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
@@ -263,6 +271,8 @@ class Layan:
         self.dir = Path(tempfile.mkdtemp(prefix="layan-bench-conv-"))
         self.logs = keep_logs
         self.procs: dict[str, subprocess.Popen] = {}
+        self.sessions: set[int] = set()
+        self.cpu_gone = 0.0  # CPU seconds of Layan processes that were killed or stopped
         self.env = {
             **os.environ,
             "LAYAN_DATA_DIR": str(self.dir),
@@ -291,8 +301,14 @@ class Layan:
     def _spawn(self, name: str, args: list[str]) -> None:
         out = open(self.logs / f"{name}.log", "ab")  # noqa: SIM115 - kept open for the process
         self.procs[name] = subprocess.Popen(  # noqa: S603 - our own commands
-            [LAYAN, *args], env=self.env, stdout=out, stderr=subprocess.STDOUT, cwd=self.dir
+            [LAYAN, *args],
+            env=self.env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            cwd=self.dir,
+            start_new_session=True,  # its CPU is counted by session (cpu_seconds)
         )
+        self.sessions.add(self.procs[name].pid)
 
     def prepare(self) -> None:
         if self.setup == "embedded":
@@ -340,8 +356,11 @@ class Layan:
 
     def kill(self, name: str) -> None:
         proc = self.procs[name]
-        proc.send_signal(signal.SIGKILL)
+        before = cpu_seconds(self.sessions)["layan"]
+        os.killpg(proc.pid, signal.SIGKILL)
         proc.wait(10)
+        time.sleep(0.2)
+        self.cpu_gone += before - cpu_seconds(self.sessions)["layan"]
 
     def query(self, sql: str) -> list[tuple]:
         """Read the set-up's database directly (counts for the exactly-once check)."""
@@ -358,13 +377,45 @@ class Layan:
     def stop(self) -> None:
         for proc in self.procs.values():
             if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
+                os.killpg(proc.pid, signal.SIGTERM)
         for proc in self.procs.values():
             try:
                 proc.wait(20)
             except subprocess.TimeoutExpired:
-                proc.kill()
+                os.killpg(proc.pid, signal.SIGKILL)
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+# --------------------------------------------------------------------------- CPU accounting
+
+
+def cpu_seconds(sessions: set[int]) -> dict[str, float]:
+    """CPU seconds so far of Layan's processes (by session, reaped children included),
+    PostgreSQL, Redis, this benchmark (the residents and the Graph sink) and the machine."""
+    out = {"layan": 0.0, "postgres": 0.0, "redis": 0.0, "bench": 0.0}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as f:
+                raw = f.read()
+        except OSError:
+            continue
+        comm = raw[raw.index(b"(") + 1 : raw.rindex(b")")]
+        fields = raw[raw.rindex(b")") + 2 :].split()
+        cpu = sum(int(x) for x in fields[11:15]) / CLK_TCK
+        if int(entry) == os.getpid():
+            out["bench"] += cpu
+        elif int(fields[3]) in sessions:
+            out["layan"] += cpu
+        elif comm.startswith(b"postgres"):
+            out["postgres"] += cpu
+        elif comm.startswith(b"redis-server"):
+            out["redis"] += cpu
+    with open("/proc/stat") as f:
+        parts = [int(x) for x in f.readline().split()[1:]]
+    out["machine"] = (sum(parts[:8]) - parts[3] - parts[4]) / CLK_TCK
+    return out
 
 
 # --------------------------------------------------------------------------- the load
@@ -417,6 +468,7 @@ def measure(layan: Layan, sink: Sink, rate: float, seconds: float, *, during=Non
         taken_before = sink.taken
     if during is not None:
         threading.Thread(target=during, daemon=True).start()
+    cpu_before, gone_before = cpu_seconds(layan.sessions), layan.cpu_gone
     started = time.monotonic()
     answers = asyncio.run(send_load(f"{layan.url}/webhooks/whatsapp", rate, seconds, prefix, sent))
     load_end = time.monotonic()
@@ -432,6 +484,9 @@ def measure(layan: Layan, sink: Sink, rate: float, seconds: float, *, during=Non
         elif time.monotonic() - last_change > 60 and not sink.down:
             break
         time.sleep(0.2)
+    cpu_after = cpu_seconds(layan.sessions)
+    cpu_after["layan"] += layan.cpu_gone - gone_before
+    cpu_wall = time.monotonic() - started
     time.sleep(3)  # any second copy would arrive now
     with sink.lock:
         latencies = [sink.first[wa] - t for wa, t in sent.items() if wa in sink.first]
@@ -466,6 +521,13 @@ def measure(layan: Layan, sink: Sink, rate: float, seconds: float, *, during=Non
             "max": round(max(latencies, default=float("nan")) * 1000),
         },
         "replies_per_s": round(taken / max(last_reply - started, 1e-9), 1),
+        # CPU milliseconds per resident answered (sizing: cores = rate x ms / 1000), and the
+        # machine's busy share in % of one core over the run.
+        "cpu_ms_per_resident": {
+            k: round(1000 * (cpu_after[k] - cpu_before[k]) / max(len(latencies), 1), 1)
+            for k in ("layan", "postgres", "redis", "bench")
+        },
+        "machine_busy_pct": round(100 * (cpu_after["machine"] - cpu_before["machine"]) / cpu_wall),
         "wall_s": round(time.monotonic() - started, 1),
     }
 
@@ -574,8 +636,15 @@ def main() -> None:
     parser.add_argument("--burst-rate", type=float, default=50.0)
     parser.add_argument("--steady-rate", type=float, default=5.0)
     parser.add_argument("--down", type=float, default=300.0)
+    parser.add_argument(
+        "--quiet-wait",
+        type=float,
+        default=60.0,
+        help="seconds to wait at most, before each rate, for the machine to settle",
+    )
     parser.add_argument("--logs", default=str(ROOT / "bench" / "results" / "conversations"))
     args = parser.parse_args()
+    signal.signal(signal.SIGTERM, _exit_on_signal)
     logs = Path(args.logs)
     logs.mkdir(parents=True, exist_ok=True)
     results = []
@@ -601,6 +670,7 @@ def main() -> None:
             else:
                 runs = []
                 for rate in [float(r) for r in args.rates.split(",")]:
+                    wait_for_quiet(args.quiet_wait, threshold=60.0)
                     log(f"{rate:g}/s for {args.duration:g} s")
                     runs.append(measure(layan, sink, rate, args.duration))
                     log(json.dumps(runs[-1]))
@@ -615,17 +685,18 @@ def main() -> None:
             sink.stop()
     print(
         "\n| set-up | workers | rate/s | residents | stored | answered | twice | p50 ms | p95 ms "
-        "| p99 ms | replies/s |"
+        "| p99 ms | replies/s | CPU ms/resident: Layan, PostgreSQL, Redis |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in results:
-        ms = r["first_reply_ms"]
+        ms, cpu = r["first_reply_ms"], r["cpu_ms_per_resident"]
         print(
             f"| {r['setup']}{' (' + r['fault'] + ')' if r.get('fault') else ''} "
             f"| {r['task_workers']} | {r['rate']:g} | {r['residents']} | {r['stored']} "
             f"| {r['answered']} "
             f"| {r['sent_twice']} | {ms['p50']} | {ms['p95']} | {ms['p99']} "
-            f"| {r['replies_per_s']} |"
+            f"| {r['replies_per_s']} "
+            f"| {cpu['layan']:g}, {cpu['postgres']:g}, {cpu['redis']:g} |"
         )
 
 
