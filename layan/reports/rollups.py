@@ -30,6 +30,7 @@ the raw truth, at the cost of reading only what the rollups cannot answer.
 from __future__ import annotations
 
 import contextvars
+import functools
 import math
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -83,16 +84,26 @@ def minute_bin(minutes: float) -> float:
     return float(240 * math.floor(m / 240 + 0.5))
 
 
+@functools.lru_cache(maxsize=8192)
 def bin_key(minutes: float) -> str:
     """The histogram key of ``minutes`` (its bin as a short decimal: "2.4", "15", "4800")."""
     return f"{minute_bin(minutes):.1f}".removesuffix(".0")
+
+
+def percentiles_of(histogram: Mapping[str, int], qs: Iterable[float]) -> list[float | None]:
+    """:func:`percentile_of` for several ``qs`` with one sort of the histogram."""
+    items = sorted((float(key), n) for key, n in histogram.items() if n > 0)
+    return [_percentile_sorted(items, q) for q in qs]
 
 
 def percentile_of(histogram: Mapping[str, int], q: float) -> float | None:
     """The ``q``-th percentile (0–100) of the values a histogram {bin key: count} counts, by
     linear interpolation between the closest ranks: what :func:`percentile` gives for the same
     values listed one by one. None when it counts nothing."""
-    items = sorted((float(key), n) for key, n in histogram.items() if n > 0)
+    return _percentile_sorted(sorted((float(k), n) for k, n in histogram.items() if n > 0), q)
+
+
+def _percentile_sorted(items: list[tuple[float, int]], q: float) -> float | None:
     total = sum(n for _value, n in items)
     if not total:
         return None
@@ -327,13 +338,15 @@ class Total:
         self.counter: Counter[str] = Counter()
 
     def add(self, sums: Iterable, keys: Iterable[str] | Mapping[str, int] = ()) -> None:
-        for i, value in enumerate(sums):
-            self.sums[i] += value
+        self.sums = [a + b for a, b in zip(self.sums, sums, strict=False)]
+        counter = self.counter
         if isinstance(keys, Mapping):
-            self.counter.update(keys)
+            get = counter.get
+            for key, n in keys.items():
+                counter[key] = get(key, 0) + n
         else:
             for key in keys:
-                self.counter[key] += 1
+                counter[key] += 1
 
     def __repr__(self) -> str:
         return f"Total({self.sums}, {dict(self.counter)})"

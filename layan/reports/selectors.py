@@ -86,8 +86,27 @@ def percentile(values: Sequence[float], q: float) -> float | None:
     return float(ordered[low] + (ordered[high] - ordered[low]) * (rank - low))
 
 
+class _Percentiles:
+    """Median and p90 of the figures' ``histogram``, computed once for its content: a report
+    sorts and prints them several times, and a year's histograms are long."""
+
+    histogram: Counter
+
+    def percentile(self, q: float) -> float | None:
+        state = (len(self.histogram), sum(self.histogram.values()))
+        cache = self.__dict__.setdefault("_percentile_cache", {})
+        if cache.get("state") != state:
+            cache.clear()
+            cache["state"] = state
+            median, p90 = rollups.percentiles_of(self.histogram, (50, 90))
+            cache.update({50: median, 90: p90})
+        if q not in cache:
+            cache[q] = rollups.percentile_of(self.histogram, q)
+        return cache[q]
+
+
 @dataclass
-class StepFigures:
+class StepFigures(_Percentiles):
     """How one step of one service went in the period."""
 
     service: str
@@ -105,11 +124,11 @@ class StepFigures:
 
     @property
     def median(self) -> float | None:
-        return rollups.percentile_of(self.histogram, 50)
+        return self.percentile(50)
 
     @property
     def p90(self) -> float | None:
-        return rollups.percentile_of(self.histogram, 90)
+        return self.percentile(90)
 
     @property
     def within_share(self) -> float | None:
@@ -126,7 +145,7 @@ class StepFigures:
 
 
 @dataclass
-class GroupFigures:
+class GroupFigures(_Percentiles):
     """One role's or officer's passages across the steps: count, median, share within."""
 
     key: str
@@ -145,7 +164,7 @@ class GroupFigures:
 
     @property
     def median(self) -> float | None:
-        return rollups.percentile_of(self.histogram, 50)
+        return self.percentile(50)
 
     @property
     def within_share(self) -> float | None:
@@ -478,7 +497,7 @@ class ComplaintLine:
 
 
 @dataclass
-class ComplaintsReport:
+class ComplaintsReport(_Percentiles):
     lines: list[ComplaintLine]  # the complaints, newest first (the latest ``limit`` of them)
     by_category: list[tuple[str, int]]
     received: int = 0
@@ -489,11 +508,11 @@ class ComplaintsReport:
 
     @property
     def median(self) -> float | None:
-        return rollups.percentile_of(self.histogram, 50)
+        return self.percentile(50)
 
     @property
     def p90(self) -> float | None:
-        return rollups.percentile_of(self.histogram, 90)
+        return self.percentile(90)
 
     @property
     def listed_all(self) -> bool:
