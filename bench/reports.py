@@ -120,6 +120,8 @@ def prepare_database(target: Target, data_dir: str) -> bool:
     PostgreSQL is not reachable."""
     os.environ["LAYAN_DATA_DIR"] = data_dir
     os.environ["LAYAN_TASK_BACKEND"] = "immediate"
+    # Pages are timed for a signed-in officer; the two-step sign-in is not what is measured.
+    os.environ["LAYAN_REQUIRE_2FA"] = "false"
     os.environ["DJANGO_SETTINGS_MODULE"] = "layan.settings"
     os.environ.pop("DATABASE_URL", None)
     if target.backend == "postgres":
@@ -1380,7 +1382,9 @@ def measures(repeat: int) -> list[Measure]:
     kabid = client("waykanan.kabid")
     query = f"?period=month&day={month.start.isoformat()}"
     out.append(
-        Measure("page", "/console/reports/ (month)", page(kabid, "/console/reports/" + query), slow)
+        Measure(
+            "page", "/console/reports/ (month)", page(kabid, "/console/reports/" + query), repeat
+        )
     )
     for username in ("waykanan.operator_online", "waykanan.kasi", "waykanan.semua"):
         role = username.split(".")[1]
