@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 
 from layan.bot.models import CaseContact, SurveyResponse
 from layan.cases.models import BOOKKEEPING_KINDS, Case, CaseEvent, Status
@@ -41,13 +41,20 @@ def complaint_service(office: Office) -> Service | None:
 
 def followed_cases(conversation: Conversation) -> QuerySet[Case]:
     """Requests this resident follows at this office (from any of its numbers)."""
+    return _cases_with_contact(conversation)
+
+
+def _cases_with_contact(conversation: Conversation, kinds=None) -> QuerySet[Case]:
+    # EXISTS rather than a join and DISTINCT: the bot asks this on every menu it shows, and
+    # planning the join (eleven tables, wide rows sorted for DISTINCT) cost more than answering.
+    contacts = CaseContact.objects.filter(
+        case=OuterRef("pk"), conversation__identity_id=conversation.identity_id
+    )
+    if kinds is not None:
+        contacts = contacts.filter(kind__in=kinds)
     return (
-        Case.objects.filter(
-            contacts__conversation__identity_id=conversation.identity_id,
-            office_id=conversation.channel.office_id,
-        )
+        Case.objects.filter(Exists(contacts), office_id=conversation.channel.office_id)
         .select_related("service", "current_step", "sop_version", "office")
-        .distinct()
         .order_by("-created_at")
     )
 
@@ -86,10 +93,8 @@ def acting_conversations(case: Case) -> list[Conversation]:
 
 
 def acting_cases(conversation: Conversation) -> QuerySet[Case]:
-    return followed_cases(conversation).filter(
-        contacts__conversation__identity_id=conversation.identity_id,
-        contacts__kind__in=ACTING,
-    )
+    """The requests this resident acts on at this office (see ACTING)."""
+    return _cases_with_contact(conversation, ACTING)
 
 
 def waiting_for_documents(conversation: Conversation) -> list[Case]:
