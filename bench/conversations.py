@@ -128,6 +128,10 @@ class Sink:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # One write per answer and no Nagle: headers and body written apart would wait for
+            # the client's delayed ACK (about 40 ms) on every send.
+            wbufsize = 65536
+            disable_nagle_algorithm = True
 
             def log_message(self, *args):
                 pass
@@ -607,13 +611,27 @@ def fault_restart(layan: Layan, sink: Sink, args, what: str) -> dict:
         log(f"restarting {what}")
         started = time.monotonic()
         if what == "postgres":
-            subprocess.run(["pg_ctlcluster", "15", "main", "restart"], check=True)  # noqa: S607
+            import psycopg
+
+            with psycopg.connect(f"{PG}/postgres") as conn:  # Debian's "15/main"
+                cluster = conn.execute("SHOW cluster_name").fetchone()[0].split("/")
+            subprocess.run(["pg_ctlcluster", *cluster, "restart"], check=True)  # noqa: S603,S607
         else:
             # Redis keeps nothing on disk: a restart empties it (the jobs queued are lost; the
             # database's leases and the periodic sweep bring the work back).
+            # It is started again as it was: with its own configuration file, or else with
+            # nothing kept on disk.
+            import redis
+
+            server = redis.Redis.from_url(REDIS)
+            config = server.info("server").get("config_file") or ""
+            again = ["redis-server", config] if config else ["redis-server"]
+            for key in ("bind", "port", "save", "appendonly", "dir", "logfile", "maxmemory-policy"):
+                value = server.config_get(key).get(key, "")
+                again += [f"--{key}", *(value.split() if key == "bind" else [value])]
             subprocess.run(["redis-cli", "-u", REDIS, "shutdown", "nosave"], check=False)  # noqa: S603,S607
             time.sleep(1)
-            subprocess.run(["redis-server", "--daemonize", "yes"], check=True)  # noqa: S607
+            subprocess.run([*again, "--daemonize", "yes"], check=True, cwd=tempfile.gettempdir())  # noqa: S603
         log(f"{what} back after {time.monotonic() - started:.1f} s")
 
     result = measure(layan, sink, args.steady_rate, seconds, during=restart)
