@@ -121,6 +121,10 @@ def _database_config() -> dict:
     url = os.environ.get("DATABASE_URL")
     if url:
         config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+        if config["ENGINE"] == "django.db.backends.postgresql":
+            # PostgreSQL's JIT compiles a plan for tens of milliseconds before running it: more
+            # than the console's and the reports' queries take (docs/deploy.md, PostgreSQL).
+            config.setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
     else:
         DATA_DIR.mkdir(parents=True, exist_ok=True)
         config = {"ENGINE": "django.db.backends.sqlite3", "NAME": str(DATA_DIR / "layan.sqlite3")}
