@@ -465,7 +465,9 @@ async def send_load(url: str, rate: float, seconds: float, prefix: str, sent: di
     return dict(answers)
 
 
-def measure(layan: Layan, sink: Sink, rate: float, seconds: float, *, during=None) -> dict:
+def measure(
+    layan: Layan, sink: Sink, rate: float, seconds: float, *, during=None, settle: float = 60.0
+) -> dict:
     prefix = f"62899{uuid.uuid4().int % 100000:05d}"
     sent: dict[str, float] = {}
     with sink.lock:
@@ -485,7 +487,7 @@ def measure(layan: Layan, sink: Sink, rate: float, seconds: float, *, during=Non
             break
         if count != last_count:
             last_count, last_change = count, time.monotonic()
-        elif time.monotonic() - last_change > 60 and not sink.down:
+        elif time.monotonic() - last_change > settle and not sink.down:
             break
         time.sleep(0.2)
     cpu_after = cpu_seconds(layan.sessions)
@@ -527,8 +529,8 @@ def measure(layan: Layan, sink: Sink, rate: float, seconds: float, *, during=Non
         "replies_per_s": round(taken / max(last_reply - started, 1e-9), 1),
         # CPU milliseconds per resident answered (sizing: cores = rate x ms / 1000), and the
         # machine's busy share in % of one core over the run.
-        "cpu_ms_per_resident": {
-            k: round(1000 * (cpu_after[k] - cpu_before[k]) / max(len(latencies), 1), 1)
+        "cpu_ms_per_resident": {  # 0 for a server restarted during the run (its count restarts)
+            k: max(round(1000 * (cpu_after[k] - cpu_before[k]) / max(len(latencies), 1), 1), 0)
             for k in ("layan", "postgres", "redis", "bench")
         },
         "machine_busy_pct": round(100 * (cpu_after["machine"] - cpu_before["machine"]) / cpu_wall),
@@ -557,7 +559,9 @@ def fault_kill_worker(layan: Layan, sink: Sink, args) -> dict:
             layan.start_worker(int(victim.removeprefix("worker")))
         log(f"{victim} started again")
 
-    result = measure(layan, sink, args.burst_rate, seconds, during=killer)
+    # What the killed worker had claimed waits out its lease (the inbox's 2 minutes, the outbox's
+    # in-flight claim) and is taken up by the 10-s sweep: wait for that, not only 60 s.
+    result = measure(layan, sink, args.burst_rate, seconds, during=killer, settle=180.0)
     result["fault"] = f"SIGKILL {victim} at {seconds / 2:.0f} s, restarted 2 s later"
     return result
 
