@@ -104,11 +104,13 @@ def _claim(now: datetime, limit: int) -> list[int]:
     return ids
 
 
-def drain(now: datetime | None = None, limit: int = 1000, batch: int = 100) -> int:
+def drain(now: datetime | None = None, limit: int = 1000, batch: int = 10) -> int:
     """Process pending events in arrival order until none is left (or ``limit`` is reached).
 
     Run after each webhook (debounced) and periodically as the sweep that recovers what a crash
     left behind: an unprocessed event is never lost, only delayed until its lease runs out.
+    Small batches keep that delay to a few events when a worker is killed, and let several
+    workers share a burst instead of one of them leasing a hundred events at once.
     """
     done = 0
     while done < limit:
