@@ -59,7 +59,7 @@ sys.path.insert(0, str(ROOT))
 from layan.whatsapp.signatures import sign  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "bench"))
-from webhook_ingest import CLK_TCK, wait_for_quiet  # noqa: E402
+from webhook_ingest import CLK_TCK, processes, wait_for_quiet  # noqa: E402
 
 
 def _exit_on_signal(signum, frame) -> None:
@@ -397,20 +397,10 @@ def cpu_seconds(sessions: set[int]) -> dict[str, float]:
     """CPU seconds so far of Layan's processes (by session, reaped children included),
     PostgreSQL, Redis, this benchmark (the residents and the Graph sink) and the machine."""
     out = {"layan": 0.0, "postgres": 0.0, "redis": 0.0, "bench": 0.0}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat", "rb") as f:
-                raw = f.read()
-        except OSError:
-            continue
-        comm = raw[raw.index(b"(") + 1 : raw.rindex(b")")]
-        fields = raw[raw.rindex(b")") + 2 :].split()
-        cpu = sum(int(x) for x in fields[11:15]) / CLK_TCK
-        if int(entry) == os.getpid():
+    for pid, comm, sid, cpu in processes():
+        if pid == os.getpid():
             out["bench"] += cpu
-        elif int(fields[3]) in sessions:
+        elif sid in sessions:
             out["layan"] += cpu
         elif comm.startswith(b"postgres"):
             out["postgres"] += cpu

@@ -303,10 +303,10 @@ def floor_server(cfg: dict, env: dict, logdir: Path) -> Server:
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
-def cpu_snapshot(loadgen_pid: int, server_sid: int) -> dict:
-    """CPU seconds so far of: the load generator, the server (its session), PostgreSQL
-    processes, and the whole machine (busy = not idle/iowait)."""
-    out = {"client": 0.0, "server": 0.0, "postgres": 0.0}
+def processes():
+    """(pid, command name, session id, CPU seconds) of every process on the machine. The CPU
+    is utime + stime plus cutime + cstime: the time of reaped children (a PostgreSQL backend or
+    a gunicorn worker that exited is counted in its parent, not lost)."""
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
@@ -317,12 +317,15 @@ def cpu_snapshot(loadgen_pid: int, server_sid: int) -> dict:
             continue
         comm = raw[raw.index(b"(") + 1 : raw.rindex(b")")]
         fields = raw[raw.rindex(b")") + 2 :].split()
-        # fields[0] is state (field 3): session is field 6, utime/stime fields 14/15
-        sid = int(fields[3])
-        # utime + stime, plus cutime + cstime: the time of reaped children (a PostgreSQL backend
-        # or a gunicorn worker that exited is counted in its parent, not lost)
-        cpu = sum(int(x) for x in fields[11:15]) / CLK_TCK
-        pid = int(entry)
+        # fields[0] is state (field 3): session is field 6, utime..cstime fields 14-17
+        yield int(entry), comm, int(fields[3]), sum(int(x) for x in fields[11:15]) / CLK_TCK
+
+
+def cpu_snapshot(loadgen_pid: int, server_sid: int) -> dict:
+    """CPU seconds so far of: the load generator, the server (its session), PostgreSQL
+    processes, and the whole machine (busy = not idle/iowait)."""
+    out = {"client": 0.0, "server": 0.0, "postgres": 0.0}
+    for pid, comm, sid, cpu in processes():
         if pid == loadgen_pid:
             out["client"] += cpu
         elif sid == server_sid:
