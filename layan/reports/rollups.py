@@ -338,7 +338,7 @@ class Total:
         self.counter: Counter[str] = Counter()
 
     def add(self, sums: Iterable, keys: Iterable[str] | Mapping[str, int] = ()) -> None:
-        self.sums = [a + b for a, b in zip(self.sums, sums, strict=False)]
+        self.sums = [a + b for a, b in zip(self.sums, sums, strict=True)]
         counter = self.counter
         if isinstance(keys, Mapping):
             get = counter.get

@@ -87,22 +87,26 @@ def percentile(values: Sequence[float], q: float) -> float | None:
 
 
 class _Percentiles:
-    """Median and p90 of the figures' ``histogram``, computed once for its content: a report
-    sorts and prints them several times, and a year's histograms are long."""
+    """Median and p90 of the figures' ``histogram``, from one sort, computed again only when the
+    histogram changed: a report sorts by them and prints them several times."""
 
     histogram: Counter
 
-    def percentile(self, q: float) -> float | None:
-        state = (len(self.histogram), sum(self.histogram.values()))
-        cache = self.__dict__.setdefault("_percentile_cache", {})
-        if cache.get("state") != state:
-            cache.clear()
-            cache["state"] = state
-            median, p90 = rollups.percentiles_of(self.histogram, (50, 90))
-            cache.update({50: median, 90: p90})
-        if q not in cache:
-            cache[q] = rollups.percentile_of(self.histogram, q)
-        return cache[q]
+    def _percentiles(self) -> tuple[float | None, float | None]:
+        seen = self.__dict__.get("_percentiles_of")
+        if seen is None or seen[0] != self.histogram:
+            seen = (Counter(self.histogram), rollups.percentiles_of(self.histogram, (50, 90)))
+            self.__dict__["_percentiles_of"] = seen
+        median, p90 = seen[1]
+        return median, p90
+
+    @property
+    def median(self) -> float | None:
+        return self._percentiles()[0]
+
+    @property
+    def p90(self) -> float | None:
+        return self._percentiles()[1]
 
 
 @dataclass
@@ -121,14 +125,6 @@ class StepFigures(_Percentiles):
     with_standard: int = 0  # passages whose SOP version gave the step a standard ...
     within: int = 0  # ... and of those, within it
     histogram: Counter = field(default_factory=Counter, repr=False)  # {minute bin: count}
-
-    @property
-    def median(self) -> float | None:
-        return self.percentile(50)
-
-    @property
-    def p90(self) -> float | None:
-        return self.percentile(90)
 
     @property
     def within_share(self) -> float | None:
@@ -161,10 +157,6 @@ class GroupFigures(_Percentiles):
         self.with_standard += with_standard
         self.within += within
         self.histogram.update(total.counter)
-
-    @property
-    def median(self) -> float | None:
-        return self.percentile(50)
 
     @property
     def within_share(self) -> float | None:
@@ -505,14 +497,6 @@ class ComplaintsReport(_Percentiles):
     answered_within: int = 0
     escalated: int = 0
     histogram: Counter = field(default_factory=Counter, repr=False)  # answer minutes
-
-    @property
-    def median(self) -> float | None:
-        return self.percentile(50)
-
-    @property
-    def p90(self) -> float | None:
-        return self.percentile(90)
 
     @property
     def listed_all(self) -> bool:
