@@ -611,10 +611,8 @@ def fault_restart(layan: Layan, sink: Sink, args, what: str) -> dict:
                 cluster = conn.execute("SHOW cluster_name").fetchone()[0].split("/")
             subprocess.run(["pg_ctlcluster", *cluster, "restart"], check=True)  # noqa: S603,S607
         else:
-            # Redis keeps nothing on disk: a restart empties it (the jobs queued are lost; the
-            # database's leases and the periodic sweep bring the work back).
-            # It is started again as it was: with its own configuration file, or else with
-            # nothing kept on disk.
+            # Shut down without saving, the queued jobs are lost (the database's leases and the
+            # periodic sweep bring the work back); it is started again with its own settings.
             import redis
 
             server = redis.Redis.from_url(REDIS)
